@@ -1,0 +1,157 @@
+#include "base/bytes.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <boost/crc.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+namespace cityid {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string HexEncode(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+Result<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return Malformed("hex string of odd length");
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return Malformed("not a hex string");
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return Malformed("base64 length is not a multiple of 4");
+  for (char c : text) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) {
+      return Malformed("invalid base64 character");
+    }
+  }
+  std::string out(3 * text.size() / 4, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return Malformed("invalid base64");
+  size_t pad = 0;
+  if (!text.empty() && text.back() == '=') ++pad;
+  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string s = Base64Encode(bytes);
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  for (char& c : s) {
+    if (c == '+') c = '-';
+    else if (c == '/') c = '_';
+  }
+  return s;
+}
+
+Result<std::string> Base64UrlDecode(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) {
+    if (c == '-') c = '+';
+    else if (c == '_') c = '/';
+    else if (c == '+' || c == '/' || c == '=') return Malformed("invalid base64url character");
+  }
+  while (s.size() % 4 != 0) s.push_back('=');
+  return Base64Decode(s);
+}
+
+uint32_t Crc32c(std::string_view bytes) {
+  // Castagnoli polynomial, reflected, as in iSCSI/RocksDB/Kafka.
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
+
+Sha256Digest Sha256(std::string_view bytes) {
+  Sha256Digest d;
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), d.data(), &len, EVP_sha256(), nullptr);
+  return d;
+}
+
+std::string Sha256String(std::string_view bytes) {
+  Sha256Digest d = Sha256(bytes);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+Sha256Digest HmacSha256(std::string_view key, std::string_view message) {
+  Sha256Digest d;
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), d.data(), &len);
+  return d;
+}
+
+void RandomBytes(void* out, size_t n) {
+  if (RAND_bytes(static_cast<unsigned char*>(out), static_cast<int>(n)) != 1) {
+    std::fputs("fatal: OpenSSL RAND_bytes failed\n", stderr);
+    std::abort();
+  }
+}
+
+std::string RandomBytes(size_t n) {
+  std::string s(n, '\0');
+  RandomBytes(s.data(), n);
+  return s;
+}
+
+uint64_t RandomUint64() {
+  uint64_t v;
+  RandomBytes(&v, sizeof v);
+  return v;
+}
+
+uint64_t RandomBelow(uint64_t bound) {
+  assert(bound > 0);
+  // Rejection sampling: discard the top partial range.
+  const uint64_t limit = UINT64_MAX - (UINT64_MAX % bound);
+  for (;;) {
+    uint64_t v = RandomUint64();
+    if (v < limit) return v % bound;
+  }
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace cityid
