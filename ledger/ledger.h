@@ -1,0 +1,112 @@
+// Ledger: the command service core (SPEC §1-§3, §8). Owns the RocksDB event
+// log, the aggregates, the vault, and the single writer that assigns seqs.
+//
+// Threading: Submit() may be called from any thread. One writer thread takes
+// queued commands in batches (group commit): it decides each command against
+// the current state, writes all resulting events, state, vault entries and
+// idempotency records of the batch as ONE synced WriteBatch, then (in Kafka
+// mode, after the publisher's ack) invokes each command's callback on the
+// writer thread. Callbacks must not block; hand work to another executor.
+//
+// Durability: a callback with an OK result means the event is fsynced. After a
+// crash, Open() recovers exactly the acknowledged state (plus possibly events
+// of a batch that was synced but not yet acknowledged — never a partial batch).
+//
+// Error codes returned through callbacks (api/ maps them to HTTP):
+//   kInvalidArgument (422)  bad field values, PII field outside policy, ...
+//   kNotFound (404)         unknown resident or card
+//   kGone (410)             resident erased (reads and updates)
+//   kConflict (409)         state rule broken; duplicate enrollment names the
+//                           existing resident in the message ("resident r_...")
+//   kPreconditionFailed (412) if_match != current version
+//   kIdempotencyMismatch (422) same idempotency key, other request hash
+//   kUnavailable (503)      storage (or broker) cannot accept writes now
+#ifndef CITYID_LEDGER_LEDGER_H_
+#define CITYID_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "ledger/commands.h"
+
+namespace cityid {
+
+// Validity in days per card type, and the renewal grace period (SPEC §10).
+struct CardPolicy {
+  int standard_days = 5 * 365;
+  int youth_days = 2 * 365;
+  int senior_days = 8 * 365;
+  int grace_days = 365;
+};
+
+// One stored event: its seq and exact framed bytes (schemas/event_codec.h).
+struct StoredEvent {
+  uint64_t seq = 0;
+  std::string bytes;
+};
+
+// Called after a batch is durable locally and before its commands are
+// acknowledged (Kafka mode publishes here). `done` must be called exactly once,
+// from any thread; a non-OK status fails every command of the batch with it
+// (the events stay in the local log and are published later, SPEC §8).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void Publish(const std::vector<StoredEvent>& batch,
+                       std::function<void(Status)> done) = 0;
+};
+
+struct LedgerOptions {
+  std::string data_dir;             // RocksDB lives in data_dir/ledger
+  std::string kek_file;             // 32-byte key-encryption key (raw)
+  std::string blind_index_key_file; // 32-byte HMAC key for duplicate detection
+  std::vector<std::string> pii_fields = {"given_name", "family_name", "date_of_birth"};
+  CardPolicy cards;
+  uint32_t status_list_size = 131072;  // entries per list (SPEC §5: >= 131072)
+  size_t max_batch = 512;              // commands per group commit
+  Clock* clock = SystemClock::Default();
+  EventSink* sink = nullptr;           // null: embedded mode
+};
+
+class Ledger {
+ public:
+  using Callback = std::function<void(Result<CommandResult>)>;
+
+  // Opens or creates the ledger under options.data_dir and recovers its state.
+  // Returns kUnavailable/kCorruption when the store cannot be opened.
+  static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options);
+
+  virtual ~Ledger() = default;
+
+  // Queues a command; `done` runs exactly once (see threading note above).
+  virtual void Submit(Command command, CommandContext context, Callback done) = 0;
+  // Blocking convenience over Submit, for tests and tools.
+  Result<CommandResult> Execute(Command command, CommandContext context);
+
+  // Events with seq in (after, after+limit], in order, from the local log.
+  virtual Result<std::vector<StoredEvent>> ReadEvents(uint64_t after, size_t limit) const = 0;
+  // Last durable (acknowledgeable) seq; 0 when empty.
+  virtual uint64_t LastSeq() const = 0;
+  // Runs `fn` once, from some thread, as soon as LastSeq() > after or when
+  // `timeout` elapses, whichever comes first. Used by the long-poll feed.
+  virtual void WaitForEvents(uint64_t after, Micros timeout, std::function<void()> fn) = 0;
+
+  // Current state views without PII, or kNotFound.
+  virtual Result<CardView> GetCard(const std::string& card_id) const = 0;
+  virtual Result<ResidentView> GetResidentState(const std::string& resident_id) const = 0;
+
+  // OK while the ledger accepts writes; otherwise why not.
+  virtual Status Ready() const = 0;
+
+  // Stops taking commands, finishes queued ones, flushes and closes. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace cityid
+
+#endif  // CITYID_LEDGER_LEDGER_H_
