@@ -1,0 +1,36 @@
+// EventSource: where a projection reads the event history from.
+//
+// Two implementations: the ledger's HTTP feed (`GET /v1/events`, embedded
+// mode, projections/feed_source.h) and Kafka (`cityid.events`, read_committed,
+// projections/kafka_source.h). The projection, not the source, owns the
+// position: it stores the last applied seq with its state and asks for events
+// after it, so a source never needs its own committed offsets to be right.
+//
+// Threading: a source is used by one projection thread at a time.
+#ifndef CITYID_PROJECTIONS_EVENT_SOURCE_H_
+#define CITYID_PROJECTIONS_EVENT_SOURCE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "ledger/ledger.h"  // StoredEvent
+
+namespace cityid {
+
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+
+  // Returns events with seq > after, in seq order, gap-free, at most `limit`;
+  // waits up to `wait` for at least one when none is available yet, then
+  // returns an empty vector. Returns kUnavailable when the source cannot be
+  // reached (the caller retries with backoff) and kCorruption when the source
+  // holds a gap or an undecodable record.
+  virtual Result<std::vector<StoredEvent>> Fetch(uint64_t after, size_t limit, Micros wait) = 0;
+};
+
+}  // namespace cityid
+
+#endif  // CITYID_PROJECTIONS_EVENT_SOURCE_H_
