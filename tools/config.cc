@@ -1,0 +1,150 @@
+#include "tools/config.h"
+
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <sstream>
+
+extern char** environ;
+
+namespace cityid {
+namespace {
+
+// Defaults, one line each, so docs/CONFIG.md can be checked against them.
+const std::map<std::string, std::string>& Defaults() {
+  static const std::map<std::string, std::string> kDefaults = {
+      {"data", "./var"},
+      {"bind", "127.0.0.1"},
+      {"ledger.port", "8080"},
+      {"ledger.url", "http://127.0.0.1:8080"},
+      {"registry.port", "8081"},
+      {"revocations.port", "8082"},
+      {"stats.port", "8083"},
+      {"http.threads", "2"},
+      {"http.body_limit", "1048576"},
+      {"http.max_connections", "1024"},
+      {"http.header_timeout_ms", "10000"},
+      {"http.idle_timeout_ms", "60000"},
+      {"keys.dir", ""},  // default: <data>/keys
+      {"privacy.pii_fields", "given_name,family_name,date_of_birth"},
+      {"card.standard_days", "1825"},
+      {"card.youth_days", "730"},
+      {"card.senior_days", "2920"},
+      {"card.grace_days", "365"},
+      {"status_list.size", "131072"},
+      {"retention.days", "0"},  // 0: no automatic erasure
+      {"stats.k", "10"},
+      {"kafka.bootstrap", ""},
+      {"kafka.topic_prefix", "cityid."},
+      {"feed.token", ""},
+      {"log.level", "info"},
+  };
+  return kDefaults;
+}
+
+void Flatten(const toml::table& table, const std::string& prefix,
+             std::map<std::string, std::string>& out) {
+  for (const auto& [k, node] : table) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const toml::table* t = node.as_table()) {
+      Flatten(*t, key, out);
+    } else if (const toml::array* a = node.as_array()) {
+      std::string joined;
+      for (const auto& item : *a) {
+        std::ostringstream s;
+        if (auto v = item.value<std::string>()) s << *v; else s << item;
+        if (!joined.empty()) joined += ",";
+        joined += s.str();
+      }
+      out[key] = joined;
+    } else if (auto v = node.value<std::string>()) {
+      out[key] = *v;
+    } else {
+      std::ostringstream s;
+      s << node;
+      out[key] = s.str();
+    }
+  }
+}
+
+}  // namespace
+
+Config::Config() : values_(Defaults()) {}
+
+Status Config::MergeTomlFile(const std::string& path) {
+  try {
+    toml::table table = toml::parse_file(path);
+    Flatten(table, "", values_);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream s;
+    s << "config " << path << ": " << e.description() << " at " << e.source().begin;
+    return InvalidArgument(s.str());
+  }
+  return Status::Ok();
+}
+
+void Config::MergeEnvironment() {
+  for (char** env = environ; env && *env; ++env) {
+    std::string_view entry(*env);
+    if (entry.rfind("CITYID_", 0) != 0) continue;
+    const size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string key(entry.substr(7, eq - 7));
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (const size_t us = key.find('_'); us != std::string::npos) key[us] = '.';
+    values_[key] = std::string(entry.substr(eq + 1));
+  }
+}
+
+Status Config::MergeOverrides(const std::vector<std::string>& assignments) {
+  for (const std::string& a : assignments) {
+    const size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) return InvalidArgument("--set wants key=value, got " + a);
+    values_[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  return Status::Ok();
+}
+
+std::string Config::GetString(const std::string& key) const {
+  auto it = values_.find(key);
+  return it == values_.end() ? "" : it->second;
+}
+
+Result<int64_t> Config::GetInt(const std::string& key) const {
+  const std::string v = GetString(key);
+  try {
+    size_t used = 0;
+    const int64_t n = std::stoll(v, &used);
+    if (used == v.size()) return n;
+  } catch (const std::exception&) {
+  }
+  return InvalidArgument("config key " + key + " must be an integer, got '" + v + "'");
+}
+
+bool Config::GetBool(const std::string& key) const {
+  const std::string v = GetString(key);
+  return v == "true" || v == "1" || v == "yes" || v == "on";
+}
+
+std::vector<std::string> Config::GetList(const std::string& key) const {
+  std::vector<std::string> out;
+  std::stringstream s(GetString(key));
+  for (std::string item; std::getline(s, item, ',');) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string ResolveDataPath(const Config& config, const std::string& key) {
+  const std::string v = config.GetString(key);
+  if (v.empty() || std::filesystem::path(v).is_absolute()) return v;
+  return (std::filesystem::path(config.GetString("data")) / v).string();
+}
+
+}  // namespace cityid
