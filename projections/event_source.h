@@ -11,6 +11,7 @@
 #define CITYID_PROJECTIONS_EVENT_SOURCE_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "base/clock.h"
@@ -29,6 +30,12 @@ class EventSource {
   // reached (the caller retries with backoff) and kCorruption when the source
   // holds a gap or an undecodable record.
   virtual Result<std::vector<StoredEvent>> Fetch(uint64_t after, size_t limit, Micros wait) = 0;
+
+  // The last seq the source knew to exist as of the latest successful Fetch
+  // (the ledger feed's `last_seq`), or nullopt when the source cannot tell.
+  // Used for the projection lag gauge and to decide that a projection has
+  // caught up.
+  virtual std::optional<uint64_t> HeadSeq() const { return std::nullopt; }
 };
 
 }  // namespace cityid
