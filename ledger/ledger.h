@@ -36,6 +36,8 @@
 
 namespace cityid {
 
+class LogExtension;  // ledger/rocksdb_log.h
+
 // Validity in days per card type, and the renewal grace period (SPEC §10).
 struct CardPolicy {
   int standard_days = 5 * 365;
@@ -71,6 +73,9 @@ struct LedgerOptions {
   size_t max_batch = 512;              // commands per group commit
   Clock* clock = SystemClock::Default();
   EventSink* sink = nullptr;           // null: embedded mode
+  // Writers of extra column families committed in each batch's WriteBatch
+  // (e.g. the Merkle node store); borrowed, must outlive the Ledger.
+  std::vector<LogExtension*> extensions;
 };
 
 class Ledger {

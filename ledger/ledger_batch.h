@@ -1,0 +1,119 @@
+// LedgerBatch: one group commit under construction (ledger_impl.h).
+//
+// The writer thread creates one per batch, calls Execute() for each queued
+// command in order, then Build() to turn everything the successful commands
+// staged into ONE rocksdb::WriteBatch: events, aggregate states, vault
+// entries, blind index, idempotency records, status slots and meta.
+//
+// Reads go through an overlay of the aggregates this batch already touched,
+// over RocksDB, so later commands in a batch see earlier ones; nothing is
+// cached beyond the batch (memory stays flat however many residents exist).
+// A command whose decision fails stages nothing.
+//
+// Threading: writer thread only. Borrows log, vault, slots; outlives none.
+#ifndef CITYID_LEDGER_LEDGER_BATCH_H_
+#define CITYID_LEDGER_LEDGER_BATCH_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ledger/aggregates.h"
+#include "ledger/rocksdb_log.h"
+#include "ledger/state_codec.h"
+#include "ledger/status_slots.h"
+#include "ledger/vault.h"
+
+namespace cityid {
+
+class LedgerBatch {
+ public:
+  LedgerBatch(const RocksLog& log, const Vault& vault, StatusSlots& slots,
+              DecideEnv env, uint64_t last_seq);
+
+  // Decides `command` against the overlay; on success stages its events and
+  // writes and returns its result (replayed from the idempotency store when
+  // the same actor+key+hash was seen). Error codes as in ledger/ledger.h.
+  Result<CommandResult> Execute(const Command& command,
+                                const CommandContext& ctx);
+
+  bool empty() const { return events_.empty(); }
+  // Adds every staged write to `wb` (including the status slot chunks).
+  void Build(rocksdb::WriteBatch& wb);
+
+  const std::vector<StoredEvent>& events() const { return events_; }
+  uint64_t last_seq() const { return next_seq_ - 1; }
+  // Vault keys deleted by this batch, to compact once it is durable.
+  const std::vector<std::pair<Cf, std::string>>& erased_keys() const {
+    return erased_keys_;
+  }
+
+ private:
+  using Sealed =
+      std::pair<std::string, std::string>;  // wrapped key, ciphertext
+
+  Result<CommandResult> Dispatch(const Command& command,
+                                 const CommandContext& ctx);
+  Result<CommandResult> Do(const EnrollCommand& c, const CommandContext& ctx);
+  Result<CommandResult> Do(const UpdateResidentCommand& c,
+                           const CommandContext& ctx);
+  Result<CommandResult> Do(const IssueCardCommand& c,
+                           const CommandContext& ctx);
+  Result<CommandResult> Do(const CardActionCommand& c,
+                           const CommandContext& ctx);
+  Result<CommandResult> Do(const ReplaceCardCommand& c,
+                           const CommandContext& ctx);
+  Result<CommandResult> Do(const EraseResidentCommand& c,
+                           const CommandContext& ctx);
+  Result<CommandResult> Do(const ReadResidentCommand& c,
+                           const CommandContext& ctx);
+
+  // Overlay reads: null when absent.
+  Result<const ResidentState*> Resident(const std::string& id);
+  Result<const CardState*> Card(const std::string& id);
+  Result<std::vector<CardState>> CardsOf(const ResidentState& r);
+  Result<std::optional<std::string>> Blind(const std::string& key);
+  Result<std::optional<Sealed>> VaultEntry(const std::string& resident_id);
+  Result<std::optional<IdempotencyRecord>> Idempotency(const std::string& key);
+
+  Result<NewCard> FreshCard();
+  // Assigns the next seq, encodes, stages and applies the event; returns seq.
+  uint64_t Append(Payload payload, const CommandContext& ctx);
+  void StageVault(const std::string& resident_id, std::optional<Sealed> sealed);
+  void StageBlind(const std::string& key, std::optional<std::string> value);
+  Result<std::string> BlindOwner(const std::string& blind_index);
+  Status ReplaceBlindIndex(const std::string& resident_id,
+                           const std::string& new_index);
+  CardView View(const std::string& card_id);
+
+  const RocksLog& log_;
+  const Vault& vault_;
+  StatusSlots& slots_;
+  DecideEnv env_;
+  uint64_t next_seq_;
+
+  std::map<std::string, std::optional<ResidentState>> residents_;
+  std::map<std::string, std::optional<CardState>> cards_;
+  std::map<std::string, std::optional<std::string>> blind_;
+  std::map<std::string, std::optional<Sealed>> sealed_;
+  std::map<std::string, std::optional<IdempotencyRecord>> idempotency_;
+  std::set<std::string> dirty_residents_, dirty_cards_, dirty_blind_,
+      dirty_sealed_, dirty_idempotency_;
+  std::vector<StoredEvent> events_;
+  std::vector<std::pair<Cf, std::string>> erased_keys_;
+};
+
+// vault_blind key prefixes: by blind index, by resident id.
+inline constexpr char kBlindByIndex = 'b';
+inline constexpr char kBlindByResident = 'r';
+
+// The idempotency column family key: actor '\0' key.
+std::string IdempotencyKey(const CommandContext& ctx);
+
+}  // namespace cityid
+
+#endif  // CITYID_LEDGER_LEDGER_BATCH_H_

@@ -1,0 +1,232 @@
+#include "ledger/ledger_impl.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <future>
+
+namespace cityid {
+namespace {
+
+constexpr char kListSizeKey[] = "status_list_size";
+
+Status ClosedStatus() { return Unavailable("ledger is closed"); }
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options) {
+  CITYID_ASSIGN_OR_RETURN(std::unique_ptr<LedgerImpl> impl,
+                          LedgerImpl::Open(options));
+  return std::unique_ptr<Ledger>(std::move(impl));
+}
+
+Result<std::unique_ptr<LedgerImpl>> LedgerImpl::Open(
+    const LedgerOptions& options) {
+  if (options.data_dir.empty()) return InvalidArgument("data_dir is required");
+  if (options.max_batch == 0)
+    return InvalidArgument("max_batch must be positive");
+  if (options.clock == nullptr) return InvalidArgument("clock is required");
+  std::unique_ptr<LedgerImpl> impl(new LedgerImpl(options));
+  CITYID_RETURN_IF_ERROR(impl->Init());
+  impl->writer_ = std::thread([p = impl.get()] { p->WriterLoop(); });
+  impl->notifier_ = std::thread([p = impl.get()] { p->NotifierLoop(); });
+  return impl;
+}
+
+LedgerImpl::LedgerImpl(const LedgerOptions& options)
+    : options_(options),
+      slots_(std::make_unique<StatusSlots>(options.status_list_size)) {}
+
+LedgerImpl::~LedgerImpl() { Close(); }
+
+Status LedgerImpl::Init() {
+  CITYID_ASSIGN_OR_RETURN(
+      vault_, Vault::Open(options_.kek_file, options_.blind_index_key_file));
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(options_.data_dir) / "ledger";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return Unavailable("cannot create " + dir.string() + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+  std::vector<std::string> extra;
+  for (LogExtension* ext : options_.extensions) {
+    for (std::string& name : ext->ColumnFamilies())
+      extra.push_back(std::move(name));
+  }
+  CITYID_ASSIGN_OR_RETURN(log_, RocksLog::Open(dir.string(), extra));
+
+  // The slot layout depends on the list size: refuse to reinterpret it.
+  std::string size_bytes = BigEndian64(options_.status_list_size);
+  CITYID_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          log_->Get(Cf::kMeta, kListSizeKey));
+  if (stored && *stored != size_bytes) {
+    return InvalidArgument(
+        "status_list_size differs from the one this ledger was created with (" +
+        std::to_string(ReadBigEndian64(*stored)) + ")");
+  }
+  if (!stored) {
+    rocksdb::WriteBatch wb;
+    wb.Put(log_->handle(Cf::kMeta), kListSizeKey, size_bytes)
+        .PermitUncheckedError();
+    CITYID_RETURN_IF_ERROR(log_->Write(wb));
+  }
+  CITYID_ASSIGN_OR_RETURN(uint64_t last, log_->LastEventSeq());
+  last_seq_.store(last);
+  CITYID_RETURN_IF_ERROR(slots_->Load(*log_));
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles = log_->ExtraHandles();
+  size_t next = 0;
+  for (LogExtension* ext : options_.extensions) {
+    size_t n = ext->ColumnFamilies().size();
+    std::vector<rocksdb::ColumnFamilyHandle*> mine(handles.begin() + next,
+                                                   handles.begin() + next + n);
+    next += n;
+    CITYID_RETURN_IF_ERROR(ext->OnOpen(log_->db(), mine, last));
+    ++opened_extensions_;
+  }
+  return Status::Ok();
+}
+
+void LedgerImpl::Submit(Command command, CommandContext context,
+                        Callback done) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (!closing_) {
+      queue_.push_back(
+          {std::move(command), std::move(context), std::move(done)});
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  done(ClosedStatus());
+}
+
+void LedgerImpl::WriterLoop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing and drained
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (!write_error_.ok())
+      log_->Resume().PermitUnchecked();  // retried by the write below
+  }
+  DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields};
+  LedgerBatch batch(*log_, *vault_, *slots_, std::move(env), last_seq_.load());
+  std::vector<Result<CommandResult>> answers;
+  answers.reserve(pending.size());
+  for (Pending& p : pending)
+    answers.push_back(batch.Execute(p.command, p.context));
+
+  Status committed = batch.empty() ? Status::Ok() : Commit(batch);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    // A failed write fails the whole batch: even a refusal may have rested
+    // on an earlier command of the batch that never became durable.
+    pending[i].done(committed.ok() ? std::move(answers[i])
+                                   : Result<CommandResult>(committed));
+  }
+}
+
+Status LedgerImpl::Commit(LedgerBatch& batch) {
+  Status written = WriteBatch(batch);
+  if (!written.ok()) return written;
+  if (!batch.erased_keys().empty()) {
+    Status compacted = log_->CompactKeys(batch.erased_keys());
+    if (!compacted.ok()) {
+      spdlog::error("ledger: vault compaction after erasure failed: {}",
+                    compacted.ToString());
+    }
+  }
+  last_seq_.store(batch.last_seq());
+  {
+    std::lock_guard<std::mutex> lock(waiters_mu_);
+    waiters_cv_.notify_all();
+  }
+  if (options_.sink == nullptr) return Status::Ok();
+  return Publish(batch.events());
+}
+
+Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
+  rocksdb::WriteBatch wb;
+  batch.Build(wb);
+  Status s;
+  size_t added = 0;
+  for (; added < options_.extensions.size() && s.ok(); ++added) {
+    s = options_.extensions[added]->AddToBatch(batch.events(), wb);
+  }
+  if (s.ok()) s = log_->Write(wb);
+  for (size_t i = 0; i < added; ++i)
+    options_.extensions[i]->OnBatchDone(s.ok());
+  if (!s.ok()) {
+    slots_->AbortLastBatch();
+    spdlog::error("ledger: batch write failed, seq stays {}: {}",
+                  last_seq_.load(), s.ToString());
+    SetWriteError(s);
+    return Unavailable("storage cannot accept writes now: " + s.message());
+  }
+  SetWriteError(Status::Ok());
+  return Status::Ok();
+}
+
+Status LedgerImpl::Publish(const std::vector<StoredEvent>& events) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> future = promise->get_future();
+  options_.sink->Publish(
+      events, [promise](Status s) { promise->set_value(std::move(s)); });
+  Status s = future.get();
+  if (s.ok()) return s;
+  return Unavailable("events are durable locally but not yet published: " +
+                     s.message());
+}
+
+void LedgerImpl::SetWriteError(Status s) {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  write_error_ = std::move(s);
+}
+
+Status LedgerImpl::Ready() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  if (closed_) return ClosedStatus();
+  if (!write_error_.ok())
+    return Unavailable("last write failed: " + write_error_.message());
+  return Status::Ok();
+}
+
+void LedgerImpl::Close() {
+  std::call_once(close_once_, [this] {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      closing_ = true;
+      queue_cv_.notify_all();
+    }
+    if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(waiters_mu_);
+      notifier_stop_ = true;
+      waiters_cv_.notify_all();
+    }
+    if (notifier_.joinable()) notifier_.join();
+    std::unique_lock<std::shared_mutex> db_lock(db_mu_);
+    for (size_t i = 0; i < opened_extensions_; ++i)
+      options_.extensions[i]->OnClose();
+    log_.reset();
+    std::lock_guard<std::mutex> lock(state_mu_);
+    closed_ = true;
+  });
+}
+
+}  // namespace cityid

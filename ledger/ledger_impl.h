@@ -1,0 +1,111 @@
+// LedgerImpl: the Ledger of ledger/ledger.h over RocksLog (rocksdb_log.h).
+//
+// Threads:
+//   - callers: Submit() queues; reads (ReadEvents, GetCard, ...) go straight
+//     to RocksDB, which only ever holds whole, synced batches.
+//   - the writer: takes up to max_batch queued commands, decides them in a
+//     LedgerBatch, writes ONE synced WriteBatch, publishes to the sink (if
+//     any), then answers every callback. After a write that deleted vault
+//     entries it compacts them away before answering.
+//   - the notifier: runs WaitForEvents callbacks when LastSeq() passes their
+//     mark or their timeout elapses, so a long-poll never blocks the writer.
+//
+// Failure: a failed write answers every command of its batch kUnavailable,
+// does not advance the seq, undoes the batch's slot reservations, and makes
+// Ready() report the error; the next batch first asks RocksDB to Resume().
+#ifndef CITYID_LEDGER_LEDGER_IMPL_H_
+#define CITYID_LEDGER_LEDGER_IMPL_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "ledger/ledger_batch.h"
+#include "ledger/rocksdb_log.h"
+#include "ledger/status_slots.h"
+#include "ledger/vault.h"
+
+namespace cityid {
+
+class LedgerImpl final : public Ledger {
+ public:
+  static Result<std::unique_ptr<LedgerImpl>> Open(const LedgerOptions& options);
+  ~LedgerImpl() override;
+
+  void Submit(Command command, CommandContext context, Callback done) override;
+  Result<std::vector<StoredEvent>> ReadEvents(uint64_t after,
+                                              size_t limit) const override;
+  uint64_t LastSeq() const override { return last_seq_.load(); }
+  void WaitForEvents(uint64_t after, Micros timeout,
+                     std::function<void()> fn) override;
+  Result<CardView> GetCard(const std::string& card_id) const override;
+  Result<ResidentView> GetResidentState(
+      const std::string& resident_id) const override;
+  Status Ready() const override;
+  void Close() override;
+
+  // Test seam: the underlying store (e.g. to check vault entries are gone).
+  const RocksLog& TEST_log() const { return *log_; }
+
+ private:
+  struct Pending {
+    Command command;
+    CommandContext context;
+    Callback done;
+  };
+  struct Waiter {
+    uint64_t after;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void()> fn;
+  };
+
+  explicit LedgerImpl(const LedgerOptions& options);
+  Status Init();
+  void WriterLoop();
+  void RunBatch(std::vector<Pending>& batch);
+  // Writes, compacts, publishes; the status every successful command gets.
+  Status Commit(LedgerBatch& batch);
+  Status WriteBatch(LedgerBatch& batch);
+  Status Publish(const std::vector<StoredEvent>& events);
+  void NotifierLoop();
+  void SetWriteError(Status s);
+
+  LedgerOptions options_;
+  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<RocksLog> log_;
+  std::unique_ptr<StatusSlots> slots_;
+  std::atomic<uint64_t> last_seq_{0};
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool closing_ = false;  // guarded by queue_mu_
+  std::thread writer_;
+
+  std::mutex waiters_mu_;
+  std::condition_variable waiters_cv_;
+  std::vector<Waiter> waiters_;  // guarded by waiters_mu_
+  bool notifier_stop_ = false;   // guarded by waiters_mu_
+  std::thread notifier_;
+
+  // Readers hold it shared while using log_; Close() takes it exclusively
+  // to close the DB.
+  mutable std::shared_mutex db_mu_;
+
+  mutable std::mutex state_mu_;
+  Status write_error_;   // guarded by state_mu_
+  bool closed_ = false;  // guarded by state_mu_
+  std::once_flag close_once_;
+  size_t opened_extensions_ = 0;  // extensions whose OnOpen succeeded
+};
+
+}  // namespace cityid
+
+#endif  // CITYID_LEDGER_LEDGER_IMPL_H_

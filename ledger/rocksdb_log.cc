@@ -1,0 +1,188 @@
+#include "ledger/rocksdb_log.h"
+
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+
+namespace cityid {
+namespace {
+
+// Names of the Cf values, in enum order. kDefaultColumnFamilyName is unused
+// but always exists.
+const char* const kCfNames[] = {"events",      "residents",   "cards",
+                                "idempotency", "meta",        "vault_keys",
+                                "vault_data",  "vault_blind", "status_slots"};
+static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
+
+rocksdb::Options DbOptions() {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  // Old WAL files must not linger: erasure relies on flush deleting them.
+  o.recycle_log_file_num = 0;
+  o.WAL_ttl_seconds = 0;
+  o.WAL_size_limit_MB = 0;
+  o.keep_log_file_num = 4;
+  o.max_background_jobs = 2;
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions CfOptions() {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = 16 << 20;  // small memtables: RSS stays modest
+  return o;
+}
+
+}  // namespace
+
+Status FromRocksStatus(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return NotFound(std::move(msg));
+  if (s.IsCorruption()) return Corruption(std::move(msg));
+  if (s.IsIOError() || s.IsNoSpace() || s.IsBusy() || s.IsTimedOut() ||
+      s.IsTryAgain() || s.IsIncomplete() || s.IsAborted() ||
+      s.IsShutdownInProgress() || s.IsColumnFamilyDropped()) {
+    return Unavailable(std::move(msg));
+  }
+  return Internal(std::move(msg));
+}
+
+std::string BigEndian64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+uint64_t ReadBigEndian64(std::string_view b) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(b[i]);
+  return v;
+}
+
+Result<std::unique_ptr<RocksLog>> RocksLog::Open(
+    const std::string& path, const std::vector<std::string>& extra_cfs) {
+  rocksdb::Options options = DbOptions();
+  std::vector<std::string> names(std::begin(kCfNames), std::end(kCfNames));
+  names.insert(names.end(), extra_cfs.begin(), extra_cfs.end());
+  // Column families created by an extension not registered this time must
+  // still be opened (RocksDB refuses to open a DB without all of them).
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(options, path, &existing).ok()) {
+    for (const std::string& name : existing) {
+      if (name != rocksdb::kDefaultColumnFamilyName &&
+          std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, CfOptions()}};
+  for (const std::string& name : names)
+    descriptors.emplace_back(name, CfOptions());
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::DBOptions db_options(options);
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    Status st = FromRocksStatus(s, "open " + path);
+    return st.code() == Code::kInternal ? Unavailable(st.message()) : st;
+  }
+  auto log = std::unique_ptr<RocksLog>(new RocksLog());
+  log->db_.reset(raw);
+  log->handles_.assign(handles.begin() + 1, handles.end());
+  log->default_handle_ = handles[0];
+  return log;
+}
+
+RocksLog::~RocksLog() {
+  if (!db_) return;
+  for (auto* h : handles_)
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->DestroyColumnFamilyHandle(default_handle_).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+std::vector<rocksdb::ColumnFamilyHandle*> RocksLog::ExtraHandles() const {
+  return {handles_.begin() + static_cast<int>(Cf::kCount), handles_.end()};
+}
+
+Result<std::optional<std::string>> RocksLog::Get(Cf cf,
+                                                 std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocksStatus(s, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status RocksLog::Write(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocksStatus(db_->Write(options, &batch), "write");
+}
+
+Result<std::vector<StoredEvent>> RocksLog::ReadEvents(uint64_t after,
+                                                      size_t limit) const {
+  std::vector<StoredEvent> out;
+  if (limit == 0) return out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handle(Cf::kEvents)));
+  for (it->Seek(BigEndian64(after + 1)); it->Valid() && out.size() < limit;
+       it->Next()) {
+    if (it->key().size() != 8) return Corruption("event key of wrong size");
+    out.push_back(
+        {ReadBigEndian64(it->key().ToStringView()), it->value().ToString()});
+  }
+  if (!it->status().ok()) return FromRocksStatus(it->status(), "read events");
+  return out;
+}
+
+Result<uint64_t> RocksLog::LastEventSeq() const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handle(Cf::kEvents)));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocksStatus(it->status(), "last event");
+  if (!it->Valid()) return uint64_t{0};
+  if (it->key().size() != 8) return Corruption("event key of wrong size");
+  return ReadBigEndian64(it->key().ToStringView());
+}
+
+Status RocksLog::ForEach(
+    Cf cf, std::string_view prefix,
+    const std::function<Status(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    CITYID_RETURN_IF_ERROR(
+        fn(it->key().ToStringView(), it->value().ToStringView()));
+  }
+  return FromRocksStatus(it->status(), "scan");
+}
+
+Status RocksLog::CompactKeys(
+    const std::vector<std::pair<Cf, std::string>>& keys) {
+  if (keys.empty()) return Status::Ok();
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> all = handles_;
+  all.push_back(default_handle_);
+  CITYID_RETURN_IF_ERROR(FromRocksStatus(db_->Flush(flush, all), "flush"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  for (const auto& [cf, key] : keys) {
+    rocksdb::Slice k(key);
+    CITYID_RETURN_IF_ERROR(FromRocksStatus(
+        db_->CompactRange(compact, handle(cf), &k, &k), "compact"));
+  }
+  return Status::Ok();
+}
+
+Status RocksLog::Resume() { return FromRocksStatus(db_->Resume(), "resume"); }
+
+}  // namespace cityid
