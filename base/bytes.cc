@@ -54,9 +54,11 @@ std::string Base64Encode(std::string_view bytes) {
 }
 
 Result<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return Malformed("base64 length is not a multiple of 4");
+  if (text.size() % 4 != 0)
+    return Malformed("base64 length is not a multiple of 4");
   for (char c : text) {
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' ||
+          c == '=')) {
       return Malformed("invalid base64 character");
     }
   }
@@ -76,8 +78,10 @@ std::string Base64UrlEncode(std::string_view bytes) {
   std::string s = Base64Encode(bytes);
   while (!s.empty() && s.back() == '=') s.pop_back();
   for (char& c : s) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
+    if (c == '+')
+      c = '-';
+    else if (c == '/')
+      c = '_';
   }
   return s;
 }
@@ -85,9 +89,12 @@ std::string Base64UrlEncode(std::string_view bytes) {
 Result<std::string> Base64UrlDecode(std::string_view text) {
   std::string s(text);
   for (char& c : s) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return Malformed("invalid base64url character");
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return Malformed("invalid base64url character");
   }
   while (s.size() % 4 != 0) s.push_back('=');
   return Base64Decode(s);
@@ -116,7 +123,8 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view message) {
   Sha256Digest d;
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), d.data(), &len);
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+       d.data(), &len);
   return d;
 }
 

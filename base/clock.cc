@@ -35,7 +35,9 @@ Civil CivilFromDays(int64_t z) {
   return {y + (m <= 2), m, d};
 }
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 }  // namespace
 
@@ -56,17 +58,20 @@ std::string FormatRfc3339(Micros t) {
   Civil c = CivilFromDays(days);
   int64_t secs = rem / kMicrosPerSecond, us = rem % kMicrosPerSecond;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
-                static_cast<long long>(c.y), c.m, c.d, static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
-                static_cast<long long>(us));
+  std::snprintf(buf, sizeof buf,
+                "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
+                static_cast<long long>(c.y), c.m, c.d,
+                static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60),
+                static_cast<long long>(secs % 60), static_cast<long long>(us));
   return buf;
 }
 
 Result<Micros> ParseRfc3339(const std::string& s) {
   int y, mo, d, h, mi, sec;
   char tail[32] = {0};
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &y, &mo, &d, &h, &mi, &sec, tail) < 6) {
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &y, &mo, &d, &h,
+                  &mi, &sec, tail) < 6) {
     return InvalidArgument("not an RFC 3339 UTC time: " + s);
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
@@ -83,9 +88,12 @@ Result<Micros> ParseRfc3339(const std::string& s) {
     }
     while (digits++ < 6) frac *= 10;
   }
-  if (std::string(p) != "Z") return InvalidArgument("time must be UTC ('Z'): " + s);
-  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return days * kMicrosPerDay + (h * 3600LL + mi * 60LL + sec) * kMicrosPerSecond + frac;
+  if (std::string(p) != "Z")
+    return InvalidArgument("time must be UTC ('Z'): " + s);
+  int64_t days =
+      DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  return days * kMicrosPerDay +
+         (h * 3600LL + mi * 60LL + sec) * kMicrosPerSecond + frac;
 }
 
 std::string FormatDate(Micros t) { return FormatRfc3339(t).substr(0, 10); }
@@ -95,13 +103,17 @@ std::string FormatMonth(Micros t) { return FormatRfc3339(t).substr(0, 7); }
 Result<Micros> ParseDate(const std::string& s) {
   int y, mo, d;
   char extra;
-  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &mo, &d, &extra) != 3) {
+  if (s.size() != 10 ||
+      std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &mo, &d, &extra) != 3) {
     return InvalidArgument("not a YYYY-MM-DD date: " + s);
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return InvalidArgument("date out of range: " + s);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31)
+    return InvalidArgument("date out of range: " + s);
   Civil back = CivilFromDays(DaysFromCivil(y, mo, d));
-  if (back.d != static_cast<unsigned>(d)) return InvalidArgument("no such date: " + s);
-  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kMicrosPerDay;
+  if (back.d != static_cast<unsigned>(d))
+    return InvalidArgument("no such date: " + s);
+  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) *
+         kMicrosPerDay;
 }
 
 }  // namespace cityid

@@ -3,11 +3,14 @@
 namespace cityid {
 
 std::string_view Event::type() const {
-  return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::kType; }, payload);
+  return std::visit(
+      [](const auto& p) { return std::decay_t<decltype(p)>::kType; }, payload);
 }
 
 const std::string& Event::resident_id() const {
-  return std::visit([](const auto& p) -> const std::string& { return p.resident_id; }, payload);
+  return std::visit(
+      [](const auto& p) -> const std::string& { return p.resident_id; },
+      payload);
 }
 
 const std::vector<std::string_view>& AllEventTypes() {

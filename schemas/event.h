@@ -110,20 +110,21 @@ struct PiiAccessed {
   bool operator==(const PiiAccessed&) const = default;
 };
 
-using Payload = std::variant<ResidentEnrolled, ResidentUpdated, CardIssued, CardRenewed,
-                             CardReplaced, CardSuspended, CardReinstated, CardRevoked,
-                             ResidentErased, PiiAccessed>;
+using Payload =
+    std::variant<ResidentEnrolled, ResidentUpdated, CardIssued, CardRenewed,
+                 CardReplaced, CardSuspended, CardReinstated, CardRevoked,
+                 ResidentErased, PiiAccessed>;
 
 // The envelope version written today. Envelope v1 is the first.
 constexpr uint32_t kEnvelopeVersion = 1;
 
 struct Event {
-  uint64_t seq = 0;  // 1-based, gap-free per ledger shard
+  uint64_t seq = 0;      // 1-based, gap-free per ledger shard
   std::string event_id;  // UUID, lower-case text
   uint32_t schema_version = kEnvelopeVersion;
   Micros occurred_at = 0;
   Micros recorded_at = 0;
-  std::string actor;   // token id, never a person's name
+  std::string actor;  // token id, never a person's name
   std::string office;
   std::string idempotency_key;  // empty when none was given
   Payload payload;

@@ -39,8 +39,8 @@ void serialize(Ar& ar, ResidentUpdated& e, std::uint32_t /*version*/) {
 }
 template <class Ar>
 void serialize(Ar& ar, CardIssued& e, std::uint32_t /*version*/) {
-  ar(e.card_id, e.resident_id, e.card_type, e.issued_at, e.expires_at, e.status_list,
-     e.status_index);
+  ar(e.card_id, e.resident_id, e.card_type, e.issued_at, e.expires_at,
+     e.status_list, e.status_index);
 }
 template <class Ar>
 void serialize(Ar& ar, CardRenewed& e, std::uint32_t /*version*/) {
@@ -48,8 +48,8 @@ void serialize(Ar& ar, CardRenewed& e, std::uint32_t /*version*/) {
 }
 template <class Ar>
 void serialize(Ar& ar, CardReplaced& e, std::uint32_t /*version*/) {
-  ar(e.old_card_id, e.new_card_id, e.resident_id, e.reason, e.card_type, e.issued_at,
-     e.expires_at, e.status_list, e.status_index);
+  ar(e.old_card_id, e.new_card_id, e.resident_id, e.reason, e.card_type,
+     e.issued_at, e.expires_at, e.status_list, e.status_index);
 }
 template <class Ar>
 void serialize(Ar& ar, CardSuspended& e, std::uint32_t /*version*/) {
@@ -79,7 +79,8 @@ using InArchive = cereal::PortableBinaryInputArchive;
 
 template <class Ar>
 void EnvelopeFields(Ar& ar, Event& e) {
-  ar(e.seq, e.event_id, e.occurred_at, e.recorded_at, e.actor, e.office, e.idempotency_key);
+  ar(e.seq, e.event_id, e.occurred_at, e.recorded_at, e.actor, e.office,
+     e.idempotency_key);
 }
 
 void PutU32(std::string& out, uint32_t v) {
@@ -88,7 +89,8 @@ void PutU32(std::string& out, uint32_t v) {
 
 uint32_t GetU32(const char* p) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
   return v;
 }
 
@@ -139,23 +141,28 @@ std::string EncodeEvent(const Event& event) {
 }
 
 Result<Event> DecodeEvent(std::string_view bytes) {
-  if (bytes.size() < kFrameHeaderSize) return Corruption("event frame shorter than its header");
+  if (bytes.size() < kFrameHeaderSize)
+    return Corruption("event frame shorter than its header");
   const uint32_t length = GetU32(bytes.data());
   const uint32_t crc = GetU32(bytes.data() + 4);
-  if (length > kMaxEventBodySize) return Corruption("event body length over the limit");
+  if (length > kMaxEventBodySize)
+    return Corruption("event body length over the limit");
   if (bytes.size() != kFrameHeaderSize + length) {
     return Corruption("event frame length does not match its header");
   }
-  if (Crc32c(bytes.substr(8)) != crc) return Corruption("event checksum mismatch");
-  const uint16_t version = static_cast<uint16_t>(static_cast<uint8_t>(bytes[8]) |
-                                                 static_cast<uint8_t>(bytes[9]) << 8);
+  if (Crc32c(bytes.substr(8)) != crc)
+    return Corruption("event checksum mismatch");
+  const uint16_t version = static_cast<uint16_t>(
+      static_cast<uint8_t>(bytes[8]) | static_cast<uint8_t>(bytes[9]) << 8);
   if (version < 1 || version > kEnvelopeVersion) {
-    return Corruption("unknown event envelope version " + std::to_string(version));
+    return Corruption("unknown event envelope version " +
+                      std::to_string(version));
   }
   Event event;
   event.schema_version = version;
   try {
-    std::istringstream in(std::string(bytes.substr(kFrameHeaderSize)), std::ios::binary);
+    std::istringstream in(std::string(bytes.substr(kFrameHeaderSize)),
+                          std::ios::binary);
     InArchive ar(in);
     EnvelopeFields(ar, event);
     std::string type;
@@ -163,7 +170,8 @@ Result<Event> DecodeEvent(std::string_view bytes) {
     if (!LoadPayload(ar, type, event.payload)) {
       return Corruption("unknown event type '" + type.substr(0, 64) + "'");
     }
-    if (in.peek() != std::char_traits<char>::eof()) return Corruption("trailing bytes in event");
+    if (in.peek() != std::char_traits<char>::eof())
+      return Corruption("trailing bytes in event");
   } catch (const std::exception& e) {
     return Corruption(std::string("undecodable event body: ") + e.what());
   }

@@ -23,7 +23,8 @@ TEST(EventCodecTest, RoundTripsEveryType) {
 }
 
 TEST(EventCodecTest, EncodingIsDeterministic) {
-  for (const Event& e : GoldenEvents()) EXPECT_EQ(EncodeEvent(e), EncodeEvent(e));
+  for (const Event& e : GoldenEvents())
+    EXPECT_EQ(EncodeEvent(e), EncodeEvent(e));
 }
 
 TEST(EventCodecTest, RejectsEveryFlippedByte) {
@@ -37,7 +38,8 @@ TEST(EventCodecTest, RejectsEveryFlippedByte) {
 
 TEST(EventCodecTest, RejectsTruncationAndTrailingBytes) {
   const std::string bytes = EncodeEvent(GoldenEvents()[2]);
-  for (size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(DecodeEvent(bytes.substr(0, n)).ok());
+  for (size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_FALSE(DecodeEvent(bytes.substr(0, n)).ok());
   EXPECT_FALSE(DecodeEvent(bytes + "x").ok());
 }
 
@@ -46,18 +48,21 @@ TEST(EventCodecTest, JsonFormCarriesEnvelopeAndPayload) {
   boost::json::object o = EventToJson(e);
   EXPECT_EQ(o.at("type").as_string(), "resident.enrolled");
   EXPECT_EQ(o.at("seq").to_number<uint64_t>(), e.seq);
-  EXPECT_EQ(o.at("payload").as_object().at("pii_digest").as_string().size(), 64u);
+  EXPECT_EQ(o.at("payload").as_object().at("pii_digest").as_string().size(),
+            64u);
 }
 
 // Golden files: bytes written by every schema version ever released must
 // decode forever. New versions add files; files are never regenerated.
 TEST(EventCodecTest, DecodesEveryGoldenFile) {
-  const std::filesystem::path dir = std::filesystem::path(CITYID_SCHEMAS_DIR) / "golden";
+  const std::filesystem::path dir =
+      std::filesystem::path(CITYID_SCHEMAS_DIR) / "golden";
   size_t files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".bin") continue;
     std::ifstream in(entry.path(), std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string bytes((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
     Result<Event> e = DecodeEvent(bytes);
     ASSERT_TRUE(e.ok()) << entry.path() << ": " << e.status().ToString();
     // v1 files were produced from GoldenEvents(); they must still equal them.

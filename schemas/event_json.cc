@@ -10,7 +10,9 @@ namespace {
 namespace json = boost::json;
 
 json::object AttributesJson(const Attributes& a) {
-  return {{"district", a.district}, {"age_band", a.age_band}, {"language", a.language}};
+  return {{"district", a.district},
+          {"age_band", a.age_band},
+          {"language", a.language}};
 }
 
 json::object ToJson(const ResidentEnrolled& e) {
@@ -58,7 +60,9 @@ json::object ToJson(const CardReplaced& e) {
 }
 
 json::object ToJson(const CardStatusChange& e) {
-  return {{"card_id", e.card_id}, {"resident_id", e.resident_id}, {"reason", e.reason}};
+  return {{"card_id", e.card_id},
+          {"resident_id", e.resident_id},
+          {"reason", e.reason}};
 }
 
 json::object ToJson(const ResidentErased& e) {
@@ -66,7 +70,9 @@ json::object ToJson(const ResidentErased& e) {
 }
 
 json::object ToJson(const PiiAccessed& e) {
-  return {{"resident_id", e.resident_id}, {"accessor", e.accessor}, {"purpose", e.purpose}};
+  return {{"resident_id", e.resident_id},
+          {"accessor", e.accessor},
+          {"purpose", e.purpose}};
 }
 
 }  // namespace
@@ -84,7 +90,8 @@ json::object EventToJson(const Event& event) {
                  {"recorded_at", FormatRfc3339(event.recorded_at)},
                  {"actor", event.actor},
                  {"office", event.office}};
-  if (!event.idempotency_key.empty()) o["idempotency_key"] = event.idempotency_key;
+  if (!event.idempotency_key.empty())
+    o["idempotency_key"] = event.idempotency_key;
   o["payload"] = PayloadToJson(event.payload);
   return o;
 }

@@ -16,7 +16,8 @@ inline std::vector<Event> GoldenEvents() {
   auto env = [&](uint64_t seq, Payload p) {
     Event e;
     e.seq = seq;
-    e.event_id = "00000000-0000-4000-8000-00000000000" + std::to_string(seq % 10);
+    e.event_id =
+        "00000000-0000-4000-8000-00000000000" + std::to_string(seq % 10);
     e.occurred_at = t + static_cast<Micros>(seq);
     e.recorded_at = t + static_cast<Micros>(seq) + 7;
     e.actor = "tok_clerk01";
@@ -27,27 +28,39 @@ inline std::vector<Event> GoldenEvents() {
   };
   const Attributes attrs{"north", "25-34", "es"};
   std::vector<Event> v;
-  v.push_back(env(1, ResidentEnrolled{"r_0123456789abcdef01234567", digest, attrs,
+  v.push_back(env(1, ResidentEnrolled{"r_0123456789abcdef01234567",
+                                      digest,
+                                      attrs,
                                       {"passport", "utility_bill"}}));
   v.push_back(env(2, ResidentUpdated{"r_0123456789abcdef01234567", digest, true,
                                      Attributes{"south", "25-34", "en"}}));
-  v.push_back(env(3, CardIssued{"4929123456782", "r_0123456789abcdef01234567", "standard",
-                                t, t + 5 * 365 * kMicrosPerDay, "1", 70123}));
+  v.push_back(env(
+      3, CardIssued{"4929123456782", "r_0123456789abcdef01234567", "standard",
+                    t, t + 5 * 365 * kMicrosPerDay, "1", 70123}));
   v.push_back(env(4, CardRenewed{"4929123456782", "r_0123456789abcdef01234567",
                                  t + 10 * 365 * kMicrosPerDay}));
-  v.push_back(env(5, CardReplaced{"4929123456782", "5555123456784", "r_0123456789abcdef01234567",
-                                  "lost", "standard", t, t + 5 * 365 * kMicrosPerDay, "1", 9}));
+  v.push_back(
+      env(5, CardReplaced{"4929123456782", "5555123456784",
+                          "r_0123456789abcdef01234567", "lost", "standard", t,
+                          t + 5 * 365 * kMicrosPerDay, "1", 9}));
   CardSuspended s;
-  s.card_id = "5555123456784"; s.resident_id = "r_0123456789abcdef01234567"; s.reason = "fraud_review";
+  s.card_id = "5555123456784";
+  s.resident_id = "r_0123456789abcdef01234567";
+  s.reason = "fraud_review";
   v.push_back(env(6, s));
   CardReinstated r;
-  r.card_id = "5555123456784"; r.resident_id = "r_0123456789abcdef01234567"; r.reason = "cleared";
+  r.card_id = "5555123456784";
+  r.resident_id = "r_0123456789abcdef01234567";
+  r.reason = "cleared";
   v.push_back(env(7, r));
   CardRevoked k;
-  k.card_id = "5555123456784"; k.resident_id = "r_0123456789abcdef01234567"; k.reason = "erased";
+  k.card_id = "5555123456784";
+  k.resident_id = "r_0123456789abcdef01234567";
+  k.reason = "erased";
   v.push_back(env(8, k));
   v.push_back(env(9, ResidentErased{"r_0123456789abcdef01234567", "request"}));
-  v.push_back(env(10, PiiAccessed{"r_0123456789abcdef01234567", "tok_clerk01", "card_pickup"}));
+  v.push_back(env(10, PiiAccessed{"r_0123456789abcdef01234567", "tok_clerk01",
+                                  "card_pickup"}));
   return v;
 }
 

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   }
   for (const cityid::Event& e : cityid::GoldenEvents()) {
     std::string name = std::string(e.type());
-    for (char& c : name) if (c == '.') c = '_';
+    for (char& c : name)
+      if (c == '.') c = '_';
     auto path = std::filesystem::path(argv[1]) /
                 ("v" + std::to_string(e.schema_version) + "_" + name + ".bin");
     if (std::filesystem::exists(path)) continue;

@@ -48,14 +48,19 @@ const std::map<std::string, std::string>& Defaults() {
 void Flatten(const toml::table& table, const std::string& prefix,
              std::map<std::string, std::string>& out) {
   for (const auto& [k, node] : table) {
-    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    const std::string key = prefix.empty()
+                                ? std::string(k.str())
+                                : prefix + "." + std::string(k.str());
     if (const toml::table* t = node.as_table()) {
       Flatten(*t, key, out);
     } else if (const toml::array* a = node.as_array()) {
       std::string joined;
       for (const auto& item : *a) {
         std::ostringstream s;
-        if (auto v = item.value<std::string>()) s << *v; else s << item;
+        if (auto v = item.value<std::string>())
+          s << *v;
+        else
+          s << item;
         if (!joined.empty()) joined += ",";
         joined += s.str();
       }
@@ -80,7 +85,8 @@ Status Config::MergeTomlFile(const std::string& path) {
     Flatten(table, "", values_);
   } catch (const toml::parse_error& e) {
     std::ostringstream s;
-    s << "config " << path << ": " << e.description() << " at " << e.source().begin;
+    s << "config " << path << ": " << e.description() << " at "
+      << e.source().begin;
     return InvalidArgument(s.str());
   }
   return Status::Ok();
@@ -93,8 +99,9 @@ void Config::MergeEnvironment() {
     const size_t eq = entry.find('=');
     if (eq == std::string_view::npos) continue;
     std::string key(entry.substr(7, eq - 7));
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
+      return static_cast<char>(std::tolower(c));
+    });
     if (const size_t us = key.find('_'); us != std::string::npos) key[us] = '.';
     values_[key] = std::string(entry.substr(eq + 1));
   }
@@ -103,7 +110,8 @@ void Config::MergeEnvironment() {
 Status Config::MergeOverrides(const std::vector<std::string>& assignments) {
   for (const std::string& a : assignments) {
     const size_t eq = a.find('=');
-    if (eq == std::string::npos || eq == 0) return InvalidArgument("--set wants key=value, got " + a);
+    if (eq == std::string::npos || eq == 0)
+      return InvalidArgument("--set wants key=value, got " + a);
     values_[a.substr(0, eq)] = a.substr(eq + 1);
   }
   return Status::Ok();
@@ -122,7 +130,8 @@ Result<int64_t> Config::GetInt(const std::string& key) const {
     if (used == v.size()) return n;
   } catch (const std::exception&) {
   }
-  return InvalidArgument("config key " + key + " must be an integer, got '" + v + "'");
+  return InvalidArgument("config key " + key + " must be an integer, got '" +
+                         v + "'");
 }
 
 bool Config::GetBool(const std::string& key) const {

@@ -30,7 +30,9 @@ class Config {
   // Merges "key=value" overrides; kInvalidArgument when one has no '='.
   Status MergeOverrides(const std::vector<std::string>& assignments);
 
-  void Set(const std::string& key, const std::string& value) { values_[key] = value; }
+  void Set(const std::string& key, const std::string& value) {
+    values_[key] = value;
+  }
   bool Has(const std::string& key) const { return values_.count(key) > 0; }
   std::string GetString(const std::string& key) const;
   // kInvalidArgument naming the key when the value is not an integer.

@@ -16,18 +16,22 @@ namespace cityid {
 
 namespace fs = std::filesystem;
 
-Status WriteSecretFileOnce(const std::string& path, const std::string& contents) {
+Status WriteSecretFileOnce(const std::string& path,
+                           const std::string& contents) {
   if (fs::exists(path)) return Status::Ok();
   const fs::path parent = fs::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) {
     fs::create_directories(parent, ec);
-    if (ec) return Unavailable("cannot create " + parent.string() + ": " + ec.message());
+    if (ec)
+      return Unavailable("cannot create " + parent.string() + ": " +
+                         ec.message());
     fs::permissions(parent, fs::perms::owner_all, ec);
   }
   const std::string tmp = path + ".tmp";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return Unavailable("cannot create " + tmp + ": " + strerror(errno));
+  if (fd < 0)
+    return Unavailable("cannot create " + tmp + ": " + strerror(errno));
   const bool written = write(fd, contents.data(), contents.size()) ==
                        static_cast<ssize_t>(contents.size());
   const bool synced = fsync(fd) == 0;

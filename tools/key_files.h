@@ -11,7 +11,8 @@ namespace cityid {
 
 // Writes `contents` to `path` with mode 0600 unless it exists. Creates the
 // parent directory (mode 0700). kUnavailable on an I/O error.
-Status WriteSecretFileOnce(const std::string& path, const std::string& contents);
+Status WriteSecretFileOnce(const std::string& path,
+                           const std::string& contents);
 
 // Ensures `path` holds `n` random bytes; creates it on first use.
 Status EnsureRandomKeyFile(const std::string& path, size_t n);

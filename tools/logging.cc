@@ -14,11 +14,21 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
               spdlog::memory_buf_t& dest) override {
     for (char c : msg.payload) {
       switch (c) {
-        case '"': dest.append(std::string_view("\\\"")); break;
-        case '\\': dest.append(std::string_view("\\\\")); break;
-        case '\n': dest.append(std::string_view("\\n")); break;
-        case '\r': dest.append(std::string_view("\\r")); break;
-        case '\t': dest.append(std::string_view("\\t")); break;
+        case '"':
+          dest.append(std::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(std::string_view("\\\\"));
+          break;
+        case '\n':
+          dest.append(std::string_view("\\n"));
+          break;
+        case '\r':
+          dest.append(std::string_view("\\r"));
+          break;
+        case '\t':
+          dest.append(std::string_view("\\t"));
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             char buf[8];
@@ -39,7 +49,8 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 
 void SetUpLogging(const std::string& process_name, const std::string& level) {
   auto logger = spdlog::stderr_logger_mt("cityid-" + process_name);
-  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(
+      spdlog::pattern_time_type::utc);
   formatter->add_flag<JsonMessageFlag>('j').set_pattern(
       R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","proc":")" + process_name +
       R"(","pid":%P,"msg":"%j"})");

@@ -26,8 +26,10 @@ sigset_t HandledSignals() {
 }
 
 std::string Describe(int wstatus) {
-  if (WIFEXITED(wstatus)) return "exited with " + std::to_string(WEXITSTATUS(wstatus));
-  if (WIFSIGNALED(wstatus)) return std::string("killed by ") + strsignal(WTERMSIG(wstatus));
+  if (WIFEXITED(wstatus))
+    return "exited with " + std::to_string(WEXITSTATUS(wstatus));
+  if (WIFSIGNALED(wstatus))
+    return std::string("killed by ") + strsignal(WTERMSIG(wstatus));
   return "stopped";
 }
 
@@ -42,7 +44,8 @@ void Supervisor::Start(Child& child) {
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
-    spdlog::error("supervisor: fork for {} failed: {}", child.spec.name, strerror(errno));
+    spdlog::error("supervisor: fork for {} failed: {}", child.spec.name,
+                  strerror(errno));
     child.restart_at = Clock::now() + child.backoff;
     return;
   }
@@ -77,10 +80,11 @@ void Supervisor::ReapAndSchedule() {
         spdlog::info("supervisor: {} finished", c.spec.name);
         continue;
       }
-      if (Clock::now() - c.started > kHealthyRun) c.backoff = std::chrono::milliseconds(250);
+      if (Clock::now() - c.started > kHealthyRun)
+        c.backoff = std::chrono::milliseconds(250);
       c.restart_at = Clock::now() + c.backoff;
-      spdlog::warn("supervisor: {} {}; restarting in {} ms", c.spec.name, Describe(wstatus),
-                   c.backoff.count());
+      spdlog::warn("supervisor: {} {}; restarting in {} ms", c.spec.name,
+                   Describe(wstatus), c.backoff.count());
       c.backoff = std::min(c.backoff * 2, kMaxBackoff);
       ++c.restarts;
     }
@@ -105,12 +109,14 @@ int Supervisor::StopAll() {
       const pid_t r = waitpid(c.pid, &wstatus, WNOHANG);
       if (r == c.pid) {
         if (!(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)) {
-          spdlog::warn("supervisor: {} {} on stop", c.spec.name, Describe(wstatus));
+          spdlog::warn("supervisor: {} {} on stop", c.spec.name,
+                       Describe(wstatus));
           clean = false;
         }
         c.pid = -1;
       } else if (Clock::now() > deadline) {
-        spdlog::error("supervisor: {} did not stop in time; killing", c.spec.name);
+        spdlog::error("supervisor: {} did not stop in time; killing",
+                      c.spec.name);
         kill(c.pid, SIGKILL);
         waitpid(c.pid, &wstatus, 0);
         c.pid = -1;
@@ -132,7 +138,8 @@ int Supervisor::Run() {
     timespec tick{0, 100'000'000};
     const int sig = sigtimedwait(&set, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) {
-      spdlog::info("supervisor: {} received; stopping children", strsignal(sig));
+      spdlog::info("supervisor: {} received; stopping children",
+                   strsignal(sig));
       return StopAll();
     }
     ReapAndSchedule();

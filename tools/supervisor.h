@@ -24,8 +24,8 @@
 namespace cityid {
 
 struct ChildSpec {
-  std::string name;               // for log lines, e.g. "ledger"
-  std::vector<std::string> argv;  // argv[0] is the executable path
+  std::string name;                        // for log lines, e.g. "ledger"
+  std::vector<std::string> argv;           // argv[0] is the executable path
   std::map<std::string, std::string> env;  // added to the inherited environment
   // A one-shot child (e.g. the demo loader) is not restarted once it exits 0.
   bool one_shot = false;

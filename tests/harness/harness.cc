@@ -98,7 +98,8 @@ int Process::Wait(std::chrono::milliseconds timeout) {
   return wstatus_;
 }
 
-bool WaitForHttp(uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+bool WaitForHttp(uint16_t port, const std::string& path,
+                 std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   HttpClient client("127.0.0.1", port);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -110,14 +111,16 @@ bool WaitForHttp(uint16_t port, const std::string& path, std::chrono::millisecon
   return false;
 }
 
-std::vector<std::string> FilesContaining(const std::string& dir, const std::string& needle) {
+std::vector<std::string> FilesContaining(const std::string& dir,
+                                         const std::string& needle) {
   std::vector<std::string> hits;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec || !it->is_regular_file(ec)) continue;
     const std::string bytes = ReadFile(it->path().string());
-    if (bytes.find(needle) != std::string::npos) hits.push_back(it->path().string());
+    if (bytes.find(needle) != std::string::npos)
+      hits.push_back(it->path().string());
   }
   return hits;
 }

@@ -63,10 +63,12 @@ class Process {
 };
 
 // Polls GET `path` until it answers 200 or `timeout` passes.
-bool WaitForHttp(uint16_t port, const std::string& path, std::chrono::milliseconds timeout);
+bool WaitForHttp(uint16_t port, const std::string& path,
+                 std::chrono::milliseconds timeout);
 
 // Every regular file under `dir` whose bytes contain `needle`.
-std::vector<std::string> FilesContaining(const std::string& dir, const std::string& needle);
+std::vector<std::string> FilesContaining(const std::string& dir,
+                                         const std::string& needle);
 
 std::string ReadFile(const std::string& path);
 

@@ -1,0 +1,38 @@
+// First start of a data directory (SPEC §1): creates the key-encryption key,
+// the blind-index key and one bearer token per role, and writes
+//   <data>/tokens.json  {"clerk": "cid_...", ...}   mode 0600 (plaintext, for
+//                        the operator; the only copy of the tokens)
+//   <data>/auth.json    the token store: ids, SHA-256 hashes and roles
+// Later starts find the files and change nothing.
+#ifndef CITYID_TOOLS_BOOTSTRAP_H_
+#define CITYID_TOOLS_BOOTSTRAP_H_
+
+#include <string>
+
+#include "base/status.h"
+#include "tools/config.h"
+
+namespace cityid {
+
+struct DataLayout {
+  std::string data_dir;
+  std::string keys_dir;         // keys.dir, default <data>/keys
+  std::string kek_file;         // <keys>/kek.key
+  std::string blind_index_key;  // <keys>/blind_index.key
+  std::string tokens_file;      // <data>/tokens.json
+  std::string auth_file;        // <data>/auth.json
+};
+
+DataLayout LayoutFor(const Config& config);
+
+// Creates whatever of the above is missing. Returns true in `created` when
+// the tokens were minted by this call.
+Status BootstrapDataDir(const DataLayout& layout, bool* created);
+
+// Reads one role's token from tokens.json; kNotFound when absent.
+Result<std::string> ReadRoleToken(const std::string& tokens_file,
+                                  const std::string& role);
+
+}  // namespace cityid
+
+#endif  // CITYID_TOOLS_BOOTSTRAP_H_

@@ -1,0 +1,83 @@
+// `cityid ledger`: the command service (SPEC §1, §3).
+#include <spdlog/spdlog.h>
+
+#include "api/ledger_routes.h"
+#include "api/metrics.h"
+#include "api/router.h"
+#include "ledger/ledger.h"
+#include "tools/bootstrap.h"
+#include "tools/commands.h"
+#include "tools/logging.h"
+#include "tools/service.h"
+
+namespace cityid {
+namespace {
+
+Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
+  const DataLayout layout = LayoutFor(config);
+  LedgerOptions o;
+  o.data_dir = layout.data_dir;
+  o.kek_file = layout.kek_file;
+  o.blind_index_key_file = layout.blind_index_key;
+  o.pii_fields = config.GetList("privacy.pii_fields");
+  CITYID_ASSIGN_OR_RETURN(int64_t standard,
+                          config.GetInt("card.standard_days"));
+  CITYID_ASSIGN_OR_RETURN(int64_t youth, config.GetInt("card.youth_days"));
+  CITYID_ASSIGN_OR_RETURN(int64_t senior, config.GetInt("card.senior_days"));
+  CITYID_ASSIGN_OR_RETURN(int64_t grace, config.GetInt("card.grace_days"));
+  o.cards = CardPolicy{static_cast<int>(standard), static_cast<int>(youth),
+                       static_cast<int>(senior), static_cast<int>(grace)};
+  CITYID_ASSIGN_OR_RETURN(int64_t list_size, config.GetInt("status_list.size"));
+  if (list_size < 131072)
+    return InvalidArgument("status_list.size must be at least 131072");
+  o.status_list_size = static_cast<uint32_t>(list_size);
+  return o;
+}
+
+int Run(const CommonFlags& flags) {
+  BlockTerminationSignals();
+  auto config = LoadConfig(flags, "ledger.port");
+  if (!config.ok()) return Fail(config.status());
+  SetUpLogging("ledger", config->GetString("log.level"));
+  if (!config->GetString("kafka.bootstrap").empty()) {
+    return Fail(
+        Unavailable("Kafka mode is not available in this build yet (issue 3)"));
+  }
+  bool created = false;
+  if (Status s = BootstrapDataDir(LayoutFor(*config), &created); !s.ok())
+    return Fail(s);
+  auto options = LedgerOptionsFrom(*config);
+  if (!options.ok()) return Fail(options.status());
+  auto ledger = Ledger::Open(*options);
+  if (!ledger.ok()) return Fail(ledger.status());
+  auto tokens = LoadTokenStore(*config);
+  if (!tokens.ok()) return Fail(tokens.status());
+
+  Metrics metrics;
+  Router router(&metrics);
+  RegisterLedgerRoutes(router, **ledger, *tokens, metrics);
+  auto server_options = ServerOptions(*config, "ledger.port");
+  if (!server_options.ok()) return Fail(server_options.status());
+  HttpServer server(*server_options, router.AsHandler());
+  if (Status s = server.Start(); !s.ok()) return Fail(s);
+  spdlog::info("ledger serving on {}:{} at seq {}", server_options->address,
+               server.port(), (*ledger)->LastSeq());
+  const int sig = WaitForTerminationSignal();
+  spdlog::info("ledger stopping on signal {}", sig);
+  server.Stop();  // in-flight commands are answered first
+  (*ledger)->Close();
+  spdlog::info("ledger stopped at seq {}", (*ledger)->LastSeq());
+  return 0;
+}
+
+}  // namespace
+
+void AddLedgerCommand(CLI::App* app) {
+  auto flags = std::make_shared<CommonFlags>();
+  CLI::App* cmd =
+      app->add_subcommand("ledger", "the command service (port 8080)");
+  AddCommonFlags(cmd, flags.get(), /*with_port=*/true);
+  cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });
+}
+
+}  // namespace cityid

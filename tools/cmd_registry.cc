@@ -1,0 +1,115 @@
+// `cityid project registry`: the registry projection service (SPEC §4).
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "api/metrics.h"
+#include "api/registry_routes.h"
+#include "api/router.h"
+#include "projections/feed_source.h"
+#include "projections/projection.h"
+#include "projections/projection_runner.h"
+#include "projections/registry.h"
+#include "tools/bootstrap.h"
+#include "tools/commands.h"
+#include "tools/logging.h"
+#include "tools/service.h"
+
+namespace cityid {
+namespace {
+
+struct RegistryFlags {
+  CommonFlags common;
+  std::string ledger_url;
+  bool print_fingerprint = false;
+};
+
+// "http://host:port" -> host, port.
+Status ParseHttpUrl(const std::string& url, std::string* host, uint16_t* port) {
+  const std::string prefix = "http://";
+  if (url.rfind(prefix, 0) != 0)
+    return InvalidArgument("ledger.url must start with http://");
+  std::string rest = url.substr(prefix.size());
+  if (const size_t slash = rest.find('/'); slash != std::string::npos)
+    rest.resize(slash);
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string::npos)
+    return InvalidArgument("ledger.url needs a port: " + url);
+  *host = rest.substr(0, colon);
+  try {
+    *port = static_cast<uint16_t>(std::stoi(rest.substr(colon + 1)));
+  } catch (const std::exception&) {
+    return InvalidArgument("bad port in ledger.url: " + url);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> FeedToken(const Config& config) {
+  if (!config.GetString("feed.token").empty())
+    return config.GetString("feed.token");
+  return ReadRoleToken(LayoutFor(config).tokens_file, "projection");
+}
+
+int Run(const RegistryFlags& flags) {
+  BlockTerminationSignals();
+  auto config = LoadConfig(flags.common, "registry.port");
+  if (!config.ok()) return Fail(config.status());
+  SetUpLogging("registry", config->GetString("log.level"));
+  auto store =
+      ProjectionStore::Open(config->GetString("data"), Registry::kName);
+  if (!store.ok()) return Fail(store.status());
+  Registry registry(store->get(), SystemClock::Default());
+  if (flags.print_fingerprint) {
+    auto fp = registry.Fingerprint();
+    if (!fp.ok()) return Fail(fp.status());
+    std::cout << (*store)->position() << " " << *fp << "\n";
+    return 0;
+  }
+
+  FeedSourceOptions feed;
+  const std::string url = flags.ledger_url.empty()
+                              ? config->GetString("ledger.url")
+                              : flags.ledger_url;
+  if (Status s = ParseHttpUrl(url, &feed.host, &feed.port); !s.ok())
+    return Fail(s);
+  auto token = FeedToken(*config);
+  if (!token.ok()) return Fail(token.status());
+  feed.token = *token;
+  FeedSource source(feed);
+  ProjectionRunner runner(store->get(), &registry, &source);
+
+  auto tokens = LoadTokenStore(*config);
+  if (!tokens.ok()) return Fail(tokens.status());
+  Metrics metrics;
+  Router router(&metrics);
+  RegisterRegistryRoutes(router, registry, runner, *tokens, metrics);
+  auto options = ServerOptions(*config, "registry.port");
+  if (!options.ok()) return Fail(options.status());
+  HttpServer server(*options, router.AsHandler());
+  if (Status s = server.Start(); !s.ok()) return Fail(s);
+  runner.Start();
+  spdlog::info("registry serving on {}:{} from position {}", options->address,
+               server.port(), runner.position());
+  const int sig = WaitForTerminationSignal();
+  spdlog::info("registry stopping on signal {}", sig);
+  server.Stop();
+  runner.Stop();
+  return 0;
+}
+
+}  // namespace
+
+void AddRegistryCommand(CLI::App* project) {
+  auto flags = std::make_shared<RegistryFlags>();
+  CLI::App* cmd = project->add_subcommand(
+      "registry", "the card registry projection (port 8081)");
+  AddCommonFlags(cmd, &flags->common, /*with_port=*/true);
+  cmd->add_option("--ledger-url", flags->ledger_url,
+                  "ledger base URL (config key: ledger.url)");
+  cmd->add_flag(
+      "--print-fingerprint", flags->print_fingerprint,
+      "print the committed position and state fingerprint, then exit");
+  cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });
+}
+
+}  // namespace cityid
