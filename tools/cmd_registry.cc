@@ -76,7 +76,13 @@ int Run(const RegistryFlags& flags) {
   if (!token.ok()) return Fail(token.status());
   feed.token = *token;
   FeedSource source(feed);
-  ProjectionRunner runner(store->get(), &registry, &source);
+  ProjectionRunnerOptions runner_options;
+  auto batch_limit = config->GetInt("projection.batch_limit");
+  if (!batch_limit.ok() || *batch_limit < 1) {
+    return Fail(InvalidArgument("projection.batch_limit must be a positive integer"));
+  }
+  runner_options.batch_limit = static_cast<size_t>(*batch_limit);
+  ProjectionRunner runner(store->get(), &registry, &source, runner_options);
 
   auto tokens = LoadTokenStore(*config);
   if (!tokens.ok()) return Fail(tokens.status());

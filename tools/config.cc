@@ -40,6 +40,7 @@ const std::map<std::string, std::string>& Defaults() {
       {"kafka.bootstrap", ""},
       {"kafka.topic_prefix", "cityid."},
       {"feed.token", ""},
+      {"projection.batch_limit", "1000"},
       {"log.level", "info"},
   };
   return kDefaults;

@@ -17,7 +17,9 @@
 # data/ (the log and metadata), logs/server.log, console.log.
 #
 # Environment: KAFKA_START_TIMEOUT (seconds, default 90), KAFKA_HEAP_OPTS
-# (default -Xms128m -Xmx512m), MAVEN_REPO_LOCAL (optional local repository).
+# (default -Xms128m -Xmx512m), MAVEN_REPO_LOCAL (optional local repository),
+# KAFKA_WATCH_PID (start: SIGKILL the broker once that process is gone, so a
+# crashed test binary leaves no broker behind).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -166,6 +168,12 @@ cmd_start() {
   local pid=$!
   echo "$pid" >"$dir/pid"
   wait_ready "$dir" "$pid" "$(cat "$dir/bootstrap")"
+  if [[ -n "${KAFKA_WATCH_PID:-}" ]]; then
+    # The broker follows its owner (a test binary) when that dies unstopped.
+    nohup bash -c "while kill -0 $KAFKA_WATCH_PID && kill -0 $pid; do sleep 1; done 2>/dev/null
+                   kill -0 $KAFKA_WATCH_PID 2>/dev/null || kill -9 $pid 2>/dev/null" \
+      </dev/null >/dev/null 2>&1 &
+  fi
   echo "kafka.sh: broker $(cat "$dir/bootstrap") ready in $((SECONDS - t0))s (pid $pid)" >&2
   cat "$dir/bootstrap"
 }

@@ -1,0 +1,261 @@
+// KafkaPublisher, KafkaEventReader and topic admin against a real broker
+// (tests/kafka/kafka.sh, or CITYID_KAFKA_BOOTSTRAP).
+#include <gtest/gtest.h>
+
+#include <future>
+#include <set>
+
+#include "ledger/kafka_admin.h"
+#include "ledger/kafka_publisher.h"
+#include "ledger/kafka_reader.h"
+#include "ledger/kafka_scanner.h"
+#include "schemas/event_codec.h"
+#include "tests/kafka/kafka_test_util.h"
+
+namespace cityid {
+namespace {
+
+using testing::CreateTopic;
+using testing::MakeEvents;
+using testing::UniqueKafkaOptions;
+using testing::VectorLog;
+
+CITYID_KAFKA_TEST_ENVIRONMENT();
+
+Status PublishAndWait(KafkaPublisher& p,
+                      const std::vector<StoredEvent>& batch) {
+  std::promise<Status> promise;
+  p.Publish(batch, [&](Status s) { promise.set_value(s); });
+  return promise.get_future().get();
+}
+
+std::vector<StoredEvent> Slice(const std::vector<StoredEvent>& log,
+                               uint64_t first, uint64_t last) {
+  return std::vector<StoredEvent>(log.begin() + (first - 1),
+                                  log.begin() + last);
+}
+
+std::vector<KafkaRecord> ReadAll(const KafkaOptions& o, uint64_t after = 0) {
+  auto reader = KafkaEventReader::Open(o);
+  EXPECT_TRUE(reader.ok());
+  std::vector<KafkaRecord> out;
+  Status s = (*reader)->ReadAfter(after, [&](KafkaRecord&& r) {
+    out.push_back(std::move(r));
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+std::string Header(const KafkaRecord& r, const std::string& key) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == key) return v;
+  }
+  return "<missing>";
+}
+
+class KafkaPublisherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_ = UniqueKafkaOptions();
+    Status s = EnsureTopics(options_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    log_ = MakeEvents(1, 40);
+  }
+  std::unique_ptr<KafkaPublisher> NewPublisher() {
+    auto p = KafkaPublisher::Create(options_, VectorLog(&log_));
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return std::move(p).value();
+  }
+
+  KafkaOptions options_;
+  std::vector<StoredEvent> log_;
+};
+
+TEST_F(KafkaPublisherTest, PublishedBatchesReadBackByteIdenticalWithHeaders) {
+  auto p = NewPublisher();
+  ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 1, 3)).ok());
+  ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 4, 10)).ok());
+  EXPECT_EQ(p->LastPublishedSeq(), 10u);
+
+  std::vector<KafkaRecord> got = ReadAll(options_);
+  ASSERT_EQ(got.size(), 10u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    const KafkaRecord& r = got[i];
+    Result<Event> e = DecodeEvent(log_[i].bytes);
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(r.event.seq, i + 1);
+    EXPECT_EQ(r.event.bytes, log_[i].bytes);
+    EXPECT_EQ(r.key, e->resident_id());
+    EXPECT_EQ(Header(r, "ce_specversion"), "1.0");
+    EXPECT_EQ(Header(r, "ce_id"), e->event_id);
+    EXPECT_EQ(Header(r, "ce_source"), "cityid/ledger/0");
+    EXPECT_EQ(Header(r, "ce_type"), std::string(e->type()));
+    EXPECT_EQ(Header(r, "ce_time"), FormatRfc3339(e->occurred_at));
+    EXPECT_EQ(Header(r, "content-type"), "application/vnd.cityid.event+cereal");
+    EXPECT_EQ(Header(r, "cityid_seq"), std::to_string(i + 1));
+  }
+  auto reader = KafkaEventReader::Open(options_);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(*(*reader)->LastCommittedSeq(), 10u);
+  auto seven = (*reader)->ReadSeq(7);
+  ASSERT_TRUE(seven.ok() && seven->has_value());
+  EXPECT_EQ((*seven)->event.bytes, log_[6].bytes);
+  auto eleven = (*reader)->ReadSeq(11);
+  ASSERT_TRUE(eleven.ok());
+  EXPECT_FALSE(eleven->has_value());
+}
+
+TEST_F(KafkaPublisherTest,
+       SecondInstanceWithSameTransactionalIdFencesTheFirst) {
+  auto first = NewPublisher();
+  ASSERT_TRUE(PublishAndWait(*first, Slice(log_, 1, 2)).ok());
+
+  auto second = NewPublisher();
+  auto report = second->Reconcile(2);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->kafka_last_seq, 2u);
+
+  Status s = PublishAndWait(*first, Slice(log_, 3, 3));
+  EXPECT_TRUE(IsFencedStatus(s)) << s.ToString();
+  EXPECT_TRUE(first->IsFenced());
+  EXPECT_TRUE(IsFencedStatus(
+      PublishAndWait(*first, Slice(log_, 4, 4))));  // fails fast for good
+  EXPECT_TRUE(IsFencedStatus(first->Health()));
+
+  ASSERT_TRUE(PublishAndWait(*second, Slice(log_, 3, 4)).ok());
+  std::vector<KafkaRecord> got = ReadAll(options_);
+  ASSERT_EQ(got.size(), 4u);
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_EQ(got[i].event.bytes, log_[i].bytes);
+}
+
+TEST_F(KafkaPublisherTest, ReconcilePublishesExactlyWhatKafkaLacks) {
+  {
+    auto p = NewPublisher();
+    ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 1, 4)).ok());
+  }
+  auto p = NewPublisher();
+  auto report = p->Reconcile(25, /*compare=*/4);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->kafka_last_seq, 4u);
+  EXPECT_EQ(report->compared, 4u);
+  EXPECT_EQ(report->published, 21u);
+  // A batch Kafka already holds is skipped; the next one continues.
+  ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 20, 26)).ok());
+  std::vector<KafkaRecord> got = ReadAll(options_);
+  ASSERT_EQ(got.size(), 26u);
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_EQ(got[i].event.bytes, log_[i].bytes);
+}
+
+TEST_F(KafkaPublisherTest, BatchAfterAFailedOneFillsTheGapFromTheLocalLog) {
+  auto p = NewPublisher();
+  ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 1, 2)).ok());
+  // Seqs 3..5 were never acknowledged by Kafka (as after a failed publish).
+  ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 6, 7)).ok());
+  std::vector<KafkaRecord> got = ReadAll(options_);
+  ASSERT_EQ(got.size(), 7u);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].event.seq, i + 1);
+}
+
+TEST_F(KafkaPublisherTest, ReconcileRefusesKafkaAheadOfTheLocalLog) {
+  auto p = NewPublisher();
+  ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 1, 5)).ok());
+  auto again = NewPublisher();
+  auto report = again->Reconcile(3);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Code::kCorruption);
+  EXPECT_NE(report.status().message().find("up to seq 5"), std::string::npos)
+      << report.status().message();
+  EXPECT_EQ(again->Health().code(), Code::kCorruption);
+}
+
+TEST_F(KafkaPublisherTest, ReconcileRefusesDifferentBytesAtTheSameSeq) {
+  auto p = NewPublisher();
+  ASSERT_TRUE(PublishAndWait(*p, Slice(log_, 1, 5)).ok());
+  log_[4] = MakeEvents(5, 1).front();  // same seq 5 ...
+  Result<Event> e = DecodeEvent(log_[4].bytes);
+  e->office = "elsewhere";  // ... other content
+  log_[4].bytes = EncodeEvent(*e);
+  auto again = NewPublisher();
+  auto report = again->Reconcile(10);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Code::kCorruption);
+  EXPECT_NE(report.status().message().find("different bytes at seq 5"),
+            std::string::npos)
+      << report.status().message();
+}
+
+TEST_F(KafkaPublisherTest, ExistingTopicsAreAcceptedAgain) {
+  EXPECT_TRUE(EnsureTopics(options_).ok());
+  auto config = DescribeTopicConfig(options_, options_.EventsTopic());
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ((*config)["cleanup.policy"], "delete");
+  EXPECT_EQ((*config)["retention.ms"], "-1");
+  auto vault = DescribeTopicConfig(options_, options_.VaultTopic());
+  ASSERT_TRUE(vault.ok());
+  EXPECT_EQ((*vault)["cleanup.policy"], "compact");
+}
+
+TEST(KafkaAdminTest, RefusesCompactedEventsTopic) {
+  KafkaOptions o = UniqueKafkaOptions();
+  ASSERT_TRUE(
+      CreateTopic(o, o.EventsTopic(), 1, {{"cleanup.policy", "compact"}}).ok());
+  Status s = EnsureTopics(o);
+  EXPECT_EQ(s.code(), Code::kConflict) << s.ToString();
+  EXPECT_NE(s.message().find("cleanup.policy=compact"), std::string::npos)
+      << s.message();
+}
+
+TEST(KafkaAdminTest, RefusesEventsTopicWithFiniteRetention) {
+  KafkaOptions o = UniqueKafkaOptions();
+  ASSERT_TRUE(
+      CreateTopic(o, o.EventsTopic(), 1, {{"retention.ms", "604800000"}}).ok());
+  Status s = EnsureTopics(o);
+  EXPECT_EQ(s.code(), Code::kConflict) << s.ToString();
+  EXPECT_NE(s.message().find("retention.ms=604800000"), std::string::npos)
+      << s.message();
+}
+
+TEST(KafkaAdminTest, CreatesTopicsWithConfiguredPartitions) {
+  KafkaOptions o = UniqueKafkaOptions();
+  o.partitions = 3;
+  ASSERT_TRUE(EnsureTopics(o).ok());
+  auto config = DescribeTopicConfig(o, o.EventsTopic());
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ((*config)["min.insync.replicas"], "1");
+  auto scanner = KafkaScanner::Open(o);
+  ASSERT_TRUE(scanner.ok());
+  auto partitions = (*scanner)->Partitions();
+  ASSERT_TRUE(partitions.ok()) << partitions.status().ToString();
+  EXPECT_EQ(partitions->size(), 3u);
+}
+
+TEST(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
+  KafkaOptions o = UniqueKafkaOptions();
+  o.partitions = 3;
+  Status created = EnsureTopics(o);
+  ASSERT_TRUE(created.ok()) << created.ToString();
+  std::vector<StoredEvent> log = MakeEvents(1, 30);
+  auto p = KafkaPublisher::Create(o, VectorLog(&log));
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 1, 12)).ok());
+  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 13, 30)).ok());
+  std::vector<KafkaRecord> got = ReadAll(o);
+  ASSERT_EQ(got.size(), 30u);
+  std::set<int32_t> partitions;
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].event.bytes, log[i].bytes);
+    partitions.insert(got[i].partition);
+  }
+  EXPECT_GT(partitions.size(), 1u);
+  std::vector<KafkaRecord> tail = ReadAll(o, 17);
+  ASSERT_EQ(tail.size(), 13u);
+  EXPECT_EQ(tail.front().event.seq, 18u);
+  auto reader = KafkaEventReader::Open(o);
+  EXPECT_EQ(*(*reader)->LastCommittedSeq(), 30u);
+}
+
+}  // namespace
+}  // namespace cityid
