@@ -19,8 +19,8 @@ namespace json = boost::json;
 constexpr Micros kT = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 constexpr Micros kYear = 365 * kMicrosPerDay;
 
-// A registry service over real loopback HTTP, loaded from an in-memory
-// history: r_1 holds card c1 (active) and c2 (replaced c1... see Load()).
+// A registry service over real loopback HTTP, its state loaded from an
+// in-memory history (Load()).
 class RegistryRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
