@@ -42,6 +42,7 @@ enum class ListForm { kStandardJwt, kCompact };
 class LoadedList {
  public:
   ListForm form() const { return form_; }
+  // The key that signed the full list as loaded (deltas do not change it).
   const std::string& kid() const { return kid_; }
   // JWT `sub` (the list's URL); empty for a compact list.
   const std::string& subject() const { return subject_; }
