@@ -113,4 +113,32 @@ Result<CountTable> CountTable::Marginal(
   return out;
 }
 
+Result<CountTable> CountTable::Restrict(
+    std::string_view dimension,
+    const std::vector<std::string>& categories) const {
+  std::optional<size_t> d = DimensionIndex(dimension);
+  if (!d)
+    return InvalidArgument("stats table: unknown dimension '" +
+                           std::string(dimension) + "'");
+  std::vector<size_t> source;
+  for (const std::string& c : categories) {
+    auto it = index_[*d].find(c);
+    if (it == index_[*d].end()) {
+      return InvalidArgument("stats table: '" + c + "' is not a known " +
+                             dims_[*d].name);
+    }
+    source.push_back(it->second);
+  }
+  std::vector<Dimension> dims = dims_;
+  dims[*d].categories = categories;
+  CITYID_ASSIGN_OR_RETURN(CountTable out,
+                          Create(std::move(dims)));  // rejects repeats, empty
+  for (size_t cell = 0; cell < out.cell_count(); ++cell) {
+    std::vector<size_t> c = out.Coordinates(cell);
+    c[*d] = source[c[*d]];
+    out.counts_[cell] = counts_[CellAt(c)];
+  }
+  return out;
+}
+
 }  // namespace cityid::stats

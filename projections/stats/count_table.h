@@ -59,6 +59,12 @@ class CountTable {
   // kInvalidArgument for an unknown or repeated name.
   Result<CountTable> Marginal(const std::vector<std::string>& keep) const;
 
+  // The table restricted to some categories of one dimension (e.g. the
+  // months from..to), in the order given. kInvalidArgument for an unknown
+  // dimension or category, a repeat, or an empty list.
+  Result<CountTable> Restrict(std::string_view dimension,
+                              const std::vector<std::string>& categories) const;
+
   bool operator==(const CountTable& o) const {
     return dims_ == o.dims_ && counts_ == o.counts_;
   }
