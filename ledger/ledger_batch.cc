@@ -9,6 +9,7 @@ namespace cityid {
 namespace {
 
 constexpr int kCardIdAttempts = 16;
+constexpr size_t kBlindIndexSize = 32;
 
 // Fetches a key through an overlay map, decoding RocksDB's value with
 // `decode`; the map remembers absence too.
@@ -37,6 +38,55 @@ bool ChangesResident(const Payload& p) {
 }
 
 }  // namespace
+
+std::string BlindBucketKey(std::string_view index) {
+  return kBlindByIndex + std::string(index.substr(0, 2));
+}
+
+// Calls fn(index, resident_id, entry_offset, entry_size) per bucket entry
+// until it returns true; stops at a truncated entry.
+template <typename Fn>
+void ForEachBucketEntry(std::string_view bucket, Fn fn) {
+  size_t pos = 0;
+  while (pos + kBlindIndexSize + 1 <= bucket.size()) {
+    size_t len = static_cast<uint8_t>(bucket[pos + kBlindIndexSize]);
+    size_t size = kBlindIndexSize + 1 + len;
+    if (pos + size > bucket.size()) return;
+    if (fn(bucket.substr(pos, kBlindIndexSize),
+           bucket.substr(pos + kBlindIndexSize + 1, len), pos, size)) {
+      return;
+    }
+    pos += size;
+  }
+}
+
+std::string BucketFind(std::string_view bucket, std::string_view index) {
+  std::string owner;
+  ForEachBucketEntry(bucket, [&](auto idx, auto rid, size_t, size_t) {
+    if (idx != index) return false;
+    owner = std::string(rid);
+    return true;
+  });
+  return owner;
+}
+
+std::string BucketWith(std::string_view bucket, std::string_view index,
+                       std::string_view resident_id) {
+  std::string out = BucketWithout(bucket, index);
+  out.append(index);
+  out.push_back(static_cast<char>(resident_id.size()));
+  out.append(resident_id);
+  return out;
+}
+
+std::string BucketWithout(std::string_view bucket, std::string_view index) {
+  std::string out;
+  ForEachBucketEntry(bucket, [&](auto idx, auto, size_t pos, size_t size) {
+    if (idx != index) out.append(bucket.substr(pos, size));
+    return false;
+  });
+  return out;
+}
 
 std::string IdempotencyKey(const CommandContext& ctx) {
   return ctx.actor + '\0' + ctx.idempotency_key;
@@ -182,9 +232,9 @@ void LedgerBatch::StageBlind(const std::string& key,
 
 Result<std::string> LedgerBatch::BlindOwner(const std::string& blind_index) {
   if (blind_index.empty()) return std::string();
-  CITYID_ASSIGN_OR_RETURN(std::optional<std::string> owner,
-                          Blind(kBlindByIndex + blind_index));
-  return owner.value_or("");
+  CITYID_ASSIGN_OR_RETURN(std::optional<std::string> bucket,
+                          Blind(BlindBucketKey(blind_index)));
+  return bucket ? BucketFind(*bucket, blind_index) : std::string();
 }
 
 // Points the resident's blind index at `new_index` (empty: none), dropping
@@ -193,13 +243,21 @@ Status LedgerBatch::ReplaceBlindIndex(const std::string& rid,
                                       const std::string& new_index) {
   CITYID_ASSIGN_OR_RETURN(std::optional<std::string> old,
                           Blind(kBlindByResident + rid));
-  if (old) StageBlind(kBlindByIndex + *old, std::nullopt);
+  if (old) {
+    std::string key = BlindBucketKey(*old);
+    CITYID_ASSIGN_OR_RETURN(std::optional<std::string> bucket, Blind(key));
+    std::string rest = BucketWithout(bucket.value_or(""), *old);
+    StageBlind(key,
+               rest.empty() ? std::nullopt : std::optional<std::string>(rest));
+  }
   if (new_index.empty()) {
     StageBlind(kBlindByResident + rid, std::nullopt);
-  } else {
-    StageBlind(kBlindByIndex + new_index, rid);
-    StageBlind(kBlindByResident + rid, new_index);
+    return Status::Ok();
   }
+  std::string key = BlindBucketKey(new_index);
+  CITYID_ASSIGN_OR_RETURN(std::optional<std::string> bucket, Blind(key));
+  StageBlind(key, BucketWith(bucket.value_or(""), new_index, rid));
+  StageBlind(kBlindByResident + rid, new_index);
   return Status::Ok();
 }
 

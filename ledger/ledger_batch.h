@@ -107,9 +107,22 @@ class LedgerBatch {
   std::vector<std::pair<Cf, std::string>> erased_keys_;
 };
 
-// vault_blind key prefixes: by blind index, by resident id.
+// vault_blind key prefixes: bucket of blind indexes, blind index by resident.
 inline constexpr char kBlindByIndex = 'b';
 inline constexpr char kBlindByResident = 'r';
+
+// A blind index never appears as a RocksDB key: the smallest and largest key
+// of every table file are recorded in the MANIFEST, which erasure cannot
+// rewrite. Indexes live instead in 65536 buckets keyed 'b' + the index's
+// first 2 bytes; a bucket value is a run of entries
+// [32-byte index][1-byte length][resident id].
+std::string BlindBucketKey(std::string_view index);
+// The resident holding `index` in `bucket`, or "".
+std::string BucketFind(std::string_view bucket, std::string_view index);
+// `bucket` with (index -> resident_id) added / with `index` removed.
+std::string BucketWith(std::string_view bucket, std::string_view index,
+                       std::string_view resident_id);
+std::string BucketWithout(std::string_view bucket, std::string_view index);
 
 // The idempotency column family key: actor '\0' key.
 std::string IdempotencyKey(const CommandContext& ctx);

@@ -144,7 +144,7 @@ Result<CommandResult> LedgerBatch::Do(const EraseResidentCommand& c,
   erased_keys_.emplace_back(Cf::kVaultKeys, rid);
   erased_keys_.emplace_back(Cf::kVaultData, rid);
   erased_keys_.emplace_back(Cf::kVaultBlind, kBlindByResident + rid);
-  if (blind) erased_keys_.emplace_back(Cf::kVaultBlind, kBlindByIndex + *blind);
+  if (blind) erased_keys_.emplace_back(Cf::kVaultBlind, BlindBucketKey(*blind));
   uint64_t seq = 0;
   for (Payload& p : events) seq = Append(std::move(p), ctx);
   return ResultFor(seq, seq, rid);

@@ -7,12 +7,12 @@
 //   residents     resident_id -> ResidentState (state_codec.h)
 //   cards         card_id -> CardState
 //   idempotency   actor '\0' idempotency key -> IdempotencyRecord
-//   meta          "last_seq" (8-byte BE), "status_list_size" (4-byte BE)
+//   meta          "last_seq" (8-byte BE), "status_list_size" (8-byte BE)
 //   vault_keys    resident_id -> wrapped data key        (ledger/vault.h)
 //   vault_data    resident_id -> PII ciphertext
-//   vault_blind   'b' blind index -> resident_id; 'r' resident_id -> blind
-//   index status_slots  4-byte BE list id, 4-byte BE chunk -> 64-byte bitmap
-//   chunk
+//   vault_blind   'b' + 2 index bytes -> bucket of (blind index, resident_id);
+//                 'r' resident_id -> blind index      (ledger/ledger_batch.h)
+//   status_slots  4-byte BE list, 4-byte BE chunk -> 64-byte bitmap chunk
 // plus the column families of each LogExtension.
 //
 // Extension seam (for the Merkle tree and anything else that must commit

@@ -11,8 +11,9 @@
 // in the same WriteBatch as the events:
 //   vault_keys[resident_id]  = wrapped data key
 //   vault_data[resident_id]  = PII ciphertext
-//   vault_blind['b' + index] = resident_id      (duplicate detection)
-//   vault_blind['r' + resident_id] = index      (to delete it on erasure)
+//   vault_blind['b' + index[0..2]] = bucket of (index, resident_id) entries
+//   vault_blind['r' + resident_id] = index   (to delete it on erasure)
+// (a blind index is never a RocksDB key: see BlindBucketKey in ledger_batch.h)
 // Erasure deletes all four; pii_digest (in events) = SHA-256(ciphertext).
 //
 // The blind index is HMAC-SHA-256 under a separate key over
