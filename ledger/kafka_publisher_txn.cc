@@ -76,8 +76,13 @@ Status KafkaPublisher::OnTxnError(RdKafka::Error* error,
   }
   if (error->txn_requires_abort()) {
     txn_ = Txn::kAborting;
-    if (may_abort)
-      Abort().PermitUnchecked();  // else retried by the next Prepare
+    if (may_abort && Abort().ok()) {
+      // Nothing of it is committed (the position stays known). The next
+      // transaction starts on a fresh producer: its new epoch and sequence
+      // numbers cannot trip over the failed records' state.
+      producer_.reset();
+      initialized_ = false;
+    }
     return KafkaUnavailable(what, detail + "; transaction aborted");
   }
   if (error->is_retriable()) return KafkaUnavailable(what, detail);
