@@ -10,6 +10,8 @@ namespace {
 
 constexpr char kListSizeKey[] = "status_list_size";
 
+constexpr std::chrono::seconds kRecoveryProbeInterval(1);
+
 Status ClosedStatus() { return Unavailable("ledger is closed"); }
 
 }  // namespace
@@ -108,7 +110,19 @@ void LedgerImpl::WriterLoop() {
     std::vector<Pending> batch;
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      auto ready = [&] { return closing_ || !queue_.empty(); };
+      if (HasWriteError()) {
+        // Idle after a failed write: probe the disk now and then, so Ready()
+        // recovers even when no command arrives (e.g. /readyz took the
+        // ledger out of rotation).
+        if (!queue_cv_.wait_for(lock, kRecoveryProbeInterval, ready)) {
+          lock.unlock();
+          ProbeRecovery();
+          continue;
+        }
+      } else {
+        queue_cv_.wait(lock, ready);
+      }
       if (queue_.empty()) return;  // closing and drained
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
@@ -119,11 +133,24 @@ void LedgerImpl::WriterLoop() {
   }
 }
 
+bool LedgerImpl::HasWriteError() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return !write_error_.ok();
+}
+
+void LedgerImpl::ProbeRecovery() {
+  log_->Resume().PermitUnchecked();  // the probe write tells
+  rocksdb::WriteBatch wb;
+  wb.Put(log_->handle(Cf::kMeta), "last_seq", BigEndian64(last_seq_.load()))
+      .PermitUncheckedError();
+  Status s = log_->Write(wb);
+  if (s.ok()) spdlog::info("ledger: storage accepts writes again");
+  SetWriteError(std::move(s));
+}
+
 void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    if (!write_error_.ok())
-      log_->Resume().PermitUnchecked();  // retried by the write below
+  if (HasWriteError()) {
+    log_->Resume().PermitUnchecked();  // the batch's write below tells
   }
   DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields};
   LedgerBatch batch(*log_, *vault_, *slots_, std::move(env), last_seq_.load());

@@ -12,7 +12,9 @@
 //
 // Failure: a failed write answers every command of its batch kUnavailable,
 // does not advance the seq, undoes the batch's slot reservations, and makes
-// Ready() report the error; the next batch first asks RocksDB to Resume().
+// Ready() report the error; the next batch first asks RocksDB to Resume(),
+// and while idle the writer probes the disk every second until a synced
+// write succeeds again.
 #ifndef CITYID_LEDGER_LEDGER_IMPL_H_
 #define CITYID_LEDGER_LEDGER_IMPL_H_
 
@@ -74,6 +76,10 @@ class LedgerImpl final : public Ledger {
   Status Commit(LedgerBatch& batch);
   Status WriteBatch(LedgerBatch& batch);
   Status Publish(const std::vector<StoredEvent>& events);
+  bool HasWriteError() const;
+  // After a failed write: Resume() and a small synced write; clears the
+  // error when it succeeds.
+  void ProbeRecovery();
   void NotifierLoop();
   void SetWriteError(Status s);
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "ledger/ledger_batch.h"
 #include "ledger/ledger_fixture.h"
@@ -152,12 +153,12 @@ class FakeSink : public EventSink {
                std::function<void(Status)> done) override {
     published += batch.size();
     // Acknowledge from another thread, as a broker client would.
-    std::thread([done, fail = fail] {
+    std::thread([done, fail = fail.load()] {
       done(fail ? Unavailable("broker down") : Status::Ok());
     }).detach();
   }
   std::atomic<size_t> published{0};
-  bool fail = false;
+  std::atomic<bool> fail{false};
 };
 
 TEST_F(LedgerTest, KafkaModeAnswersOnlyAfterThePublisherAcks) {
@@ -207,7 +208,7 @@ class MarkerExtension : public LogExtension {
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* cf_ = nullptr;
   uint64_t opened_at = 0;
-  bool fail = false;
+  std::atomic<bool> fail{false};
   int durable_batches = 0, dropped_batches = 0;
 };
 
@@ -229,8 +230,14 @@ TEST_F(LedgerTest,
   EXPECT_EQ(ledger_->Ready().code(), Code::kUnavailable);
   EXPECT_EQ(ledger_->GetResidentState(rid)->card_ids.size(), 0u);
 
-  ext.fail =
-      false;  // the "disk" recovers: later commands work, seqs stay gap-free
+  ext.fail = false;  // the "disk" recovers: Ready() follows without a command
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!ledger_->Ready().ok() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(ledger_->Ready().ok());
+  // Later commands work and seqs stay gap-free.
   auto issued = ledger_->Execute(IssueCardCommand{rid, "standard"}, Ctx());
   ASSERT_TRUE(issued.ok()) << issued.status().ToString();
   EXPECT_EQ(issued->seq, 3u);
