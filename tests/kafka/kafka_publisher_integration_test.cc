@@ -2,6 +2,7 @@
 // (tests/kafka/kafka.sh, or CITYID_KAFKA_BOOTSTRAP).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
 #include <set>
 
@@ -255,6 +256,52 @@ TEST(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
   EXPECT_EQ(tail.front().event.seq, 18u);
   auto reader = KafkaEventReader::Open(o);
   EXPECT_EQ(*(*reader)->LastCommittedSeq(), 30u);
+}
+
+}  // namespace
+}  // namespace cityid
+
+namespace cityid {
+namespace {
+
+// The broker is killed (SIGKILL) and restarted under a publisher: batches fail
+// with kUnavailable within the bound while it is down, the publisher recovers
+// by itself, and Kafka ends up with every event exactly once.
+TEST(KafkaBrokerRestartTest,
+     PublisherFailsFastWhileDownThenRecoversLosingNothing) {
+  if (!testing::KafkaBrokerEnvironment::Owned())
+    GTEST_SKIP() << "external broker";
+  KafkaOptions o = UniqueKafkaOptions();
+  o.commit_timeout_ms = 2000;
+  o.request_timeout_ms = 2000;
+  ASSERT_TRUE(EnsureTopics(o).ok());
+  std::vector<StoredEvent> log = MakeEvents(1, 12);
+  auto p = KafkaPublisher::Create(o, VectorLog(&log));
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 1, 5)).ok());
+
+  ASSERT_TRUE(testing::KafkaBrokerEnvironment::Stop(/*kill=*/true).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  Status down = PublishAndWait(**p, Slice(log, 6, 8));
+  EXPECT_EQ(down.code(), Code::kUnavailable) << down.ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_EQ((*p)->Health().code(), Code::kUnavailable);
+
+  ASSERT_TRUE(testing::KafkaBrokerEnvironment::Start().ok());
+  Status up;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  uint64_t next = 9;
+  while (std::chrono::steady_clock::now() < deadline && next <= 12) {
+    up = PublishAndWait(**p, Slice(log, next, next));
+    if (up.ok()) ++next;
+  }
+  ASSERT_TRUE(up.ok()) << up.ToString();
+  EXPECT_TRUE((*p)->Health().ok());
+  std::vector<KafkaRecord> got = ReadAll(o);
+  ASSERT_EQ(got.size(), 12u);
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_EQ(got[i].event.bytes, log[i].bytes);
 }
 
 }  // namespace
