@@ -75,7 +75,8 @@ struct HttpServer::Core {
   const RequestHandler handler;
   std::shared_ptr<Lifeline> lifeline = std::make_shared<Lifeline>();
   std::unique_ptr<ssl::context> tls;  // null: plaintext
-  std::atomic<bool> stopping{false};
+  std::shared_ptr<std::atomic<bool>> stopping =
+      std::make_shared<std::atomic<bool>>(false);
   std::atomic<uint16_t> port{0};
 
   mutable std::mutex mu;
@@ -93,7 +94,8 @@ struct HttpServer::Core {
   asio::io_context ioc;
   // Keeps the threads running while a handler holds the only pending work
   // (after Stop() closed the acceptor); released when Stop() ends.
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
+      work;
   tcp::acceptor acceptor{asio::make_strand(ioc)};
 };
 
@@ -115,6 +117,7 @@ class Session : public SessionBase,
           StreamArgs&&... args)
       : core_(core), id_(id), stream_(std::forward<StreamArgs>(args)...) {
     request_.remote_address = std::move(remote);
+    request_.server_stopping = core_->stopping;
   }
   ~Session() override { core_->Unregister(id_); }
 
@@ -140,7 +143,7 @@ class Session : public SessionBase,
     for (const auto& [name, value] : r.headers) res.set(name, value);
     res.body() = std::move(r.body);
     const bool handler_closes = beast::iequals(r.Header("Connection"), "close");
-    keep_alive_ = keep_alive_ && !handler_closes && !core_->stopping.load();
+    keep_alive_ = keep_alive_ && !handler_closes && !core_->stopping->load();
     res.keep_alive(keep_alive_);
     res.prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(
@@ -204,7 +207,7 @@ void Session<Stream>::Begin() {
 // a kept-alive connection may idle but never dribble its headers.
 template <typename Stream>
 void Session<Stream>::ReadRequest() {
-  if (core_->stopping.load()) return Close();
+  if (core_->stopping->load()) return Close();
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(core_->options.header_limit));
   parser_->body_limit(core_->options.body_limit);
@@ -384,7 +387,7 @@ void HttpServer::Core::Accept() {
 }
 
 void HttpServer::Core::OnAccept(tcp::socket socket) {
-  if (stopping.load()) return;
+  if (stopping->load()) return;
   uint64_t id;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -508,7 +511,7 @@ void HttpServer::Stop() {
     std::lock_guard<std::mutex> lock(c.mu);
     if (!c.started || c.stopped) return;
     c.stopped = true;
-    c.stopping = true;
+    c.stopping->store(true);
   }
   asio::post(c.acceptor.get_executor(), [&c] {
     beast::error_code ignored;

@@ -22,6 +22,7 @@
 #ifndef CITYID_API_HTTP_SERVER_H_
 #define CITYID_API_HTTP_SERVER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -45,9 +46,15 @@ struct HttpRequest {
   HttpHeaders headers;
   std::string body;
   std::string remote_address;  // peer IP, for logs
+  // Set by the server; true once Stop() began. Long-running handlers (long
+  // polls) check it to answer early instead of holding up the shutdown.
+  std::shared_ptr<const std::atomic<bool>> server_stopping;
 
   // The header's value, or "" when absent.
   std::string Header(std::string_view name) const;
+  bool ServerStopping() const {
+    return server_stopping && server_stopping->load();
+  }
 };
 
 // Answers one request; call exactly once, from any thread.
