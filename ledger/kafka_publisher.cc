@@ -62,6 +62,19 @@ void KafkaPublisher::Publish(const std::vector<StoredEvent>& batch,
   done(Unavailable("kafka publisher is closed"));
 }
 
+void KafkaPublisher::CatchUp(uint64_t last_seq,
+                             std::function<void(Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Job{{}, std::move(done), last_seq});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Unavailable("kafka publisher is closed"));
+}
+
 void KafkaPublisher::Run() {
   while (true) {
     std::vector<Job> jobs;
@@ -80,12 +93,15 @@ void KafkaPublisher::Run() {
       }
     }
     std::vector<StoredEvent> all;
-    for (const Job& j : jobs)
+    uint64_t up_to = 0;
+    for (const Job& j : jobs) {
       all.insert(all.end(), j.events.begin(), j.events.end());
+      up_to = std::max(up_to, j.up_to);
+    }
     Status s;
     {
       std::lock_guard<std::mutex> ops(ops_mu_);
-      s = Deliver(all);
+      s = Deliver(all, up_to);
     }
     SetHealth(s);
     if (!s.ok())
@@ -111,18 +127,19 @@ Status KafkaPublisher::Health() const {
   return health_;
 }
 
-Status KafkaPublisher::Deliver(const std::vector<StoredEvent>& events) {
-  if (events.empty()) return Status::Ok();
+Status KafkaPublisher::Deliver(const std::vector<StoredEvent>& events,
+                               uint64_t up_to) {
   for (size_t i = 1; i < events.size(); ++i) {
     if (events[i].seq != events[i - 1].seq + 1) {
       return Internal("kafka publish: batch not contiguous at seq " +
                       std::to_string(events[i].seq));
     }
   }
+  if (events.empty() && up_to == 0) return Status::Ok();
   CITYID_RETURN_IF_ERROR(Prepare());
   // Whatever Kafka lacks before this batch comes from the local log first.
-  if (events.front().seq > next_seq_)
-    CITYID_RETURN_IF_ERROR(PublishUpTo(events.front().seq - 1));
+  const uint64_t before = events.empty() ? up_to : events.front().seq - 1;
+  if (before >= next_seq_) CITYID_RETURN_IF_ERROR(PublishUpTo(before));
   auto first =
       std::find_if(events.begin(), events.end(),
                    [&](const StoredEvent& e) { return e.seq >= next_seq_; });
@@ -132,6 +149,7 @@ Status KafkaPublisher::Deliver(const std::vector<StoredEvent>& events) {
     CITYID_RETURN_IF_ERROR(Transact(std::vector<StoredEvent>(it, it + n)));
     it += n;
   }
+  if (up_to >= next_seq_) CITYID_RETURN_IF_ERROR(PublishUpTo(up_to));
   return Status::Ok();
 }
 

@@ -82,6 +82,12 @@ class KafkaPublisher final : public EventSink {
   void Publish(const std::vector<StoredEvent>& batch,
                std::function<void(Status)> done) override;
 
+  // Publishes whatever Kafka lacks of the local log up to `last_seq`, on the
+  // delivery thread, then calls `done` as for Publish. For a ledger that had
+  // failed batches (broker down) and no new command since: it drives the
+  // backlog out without waiting for traffic (e.g. from its readiness loop).
+  void CatchUp(uint64_t last_seq, std::function<void(Status)> done);
+
   // Start-up reconciliation (SPEC §8): reads Kafka's last committed seq K.
   // Refuses (kCorruption, saying why) when K > local_last_seq or when the
   // bytes of the last `compare` events up to K differ from the local log;
@@ -102,6 +108,7 @@ class KafkaPublisher final : public EventSink {
   struct Job {
     std::vector<StoredEvent> events;
     std::function<void(Status)> done;
+    uint64_t up_to = 0;  // CatchUp: publish the local log up to this seq
   };
   enum class Txn { kNone, kOpen, kCommitting, kAborting };
 
@@ -110,7 +117,8 @@ class KafkaPublisher final : public EventSink {
   Status CreateProducer();
   Status HandleFatal(const std::string& what, int code,
                      const std::string& detail);
-  Status Deliver(const std::vector<StoredEvent>& events);  // under ops_mu_
+  Status Deliver(const std::vector<StoredEvent>& events,
+                 uint64_t up_to);  // under ops_mu_
   Status Prepare();
   Status PublishUpTo(uint64_t last_seq);  // from the local log
   Status Transact(const std::vector<StoredEvent>& events);

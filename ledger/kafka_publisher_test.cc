@@ -169,6 +169,19 @@ TEST_F(KafkaPublisherMockTest,
   EXPECT_EQ(CommittedSeqs(), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
 }
 
+TEST_F(KafkaPublisherMockTest, CatchUpPublishesTheBacklogWithoutNewBatches) {
+  ASSERT_TRUE(PublishAndWait(*publisher_, Slice(1, 2)).ok());
+  rd_kafka_mock_push_request_errors(mock_.get(), kProduce, 1,
+                                    RD_KAFKA_RESP_ERR_INVALID_RECORD);
+  EXPECT_FALSE(PublishAndWait(*publisher_, Slice(3, 5)).ok());
+  std::promise<Status> caught_up;
+  publisher_->CatchUp(5, [&](Status s) { caught_up.set_value(s); });
+  Status s = caught_up.get_future().get();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(publisher_->LastPublishedSeq(), 5u);
+  EXPECT_EQ(CommittedSeqs(), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+}
+
 TEST_F(KafkaPublisherMockTest, SlowCommitIsResumedAndCountedOnce) {
   ASSERT_TRUE(PublishAndWait(*publisher_, Slice(1, 2)).ok());
   // EndTxn answers after 2.5 s: longer than the commit bound (1.5 s).
