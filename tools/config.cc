@@ -46,6 +46,27 @@ const std::map<std::string, std::string>& Defaults() {
   return kDefaults;
 }
 
+// A scalar TOML value as text: strings verbatim, integers and floats in
+// decimal, booleans as true/false. Dates and times are kept as TOML writes them.
+std::string ScalarText(const toml::node& node) {
+  if (auto v = node.value_exact<std::string>()) return *v;
+  if (auto v = node.value_exact<int64_t>()) return std::to_string(*v);
+  if (auto v = node.value_exact<bool>()) return *v ? "true" : "false";
+  if (auto v = node.value_exact<double>()) {
+    std::ostringstream s;
+    s << *v;
+    return s.str();
+  }
+  std::ostringstream s;
+  node.visit([&s](const auto& n) {
+    if constexpr (toml::is_date<decltype(n)> || toml::is_time<decltype(n)> ||
+                  toml::is_date_time<decltype(n)>) {
+      s << n;
+    }
+  });
+  return s.str();
+}
+
 void Flatten(const toml::table& table, const std::string& prefix,
              std::map<std::string, std::string>& out) {
   for (const auto& [k, node] : table) {
@@ -57,21 +78,12 @@ void Flatten(const toml::table& table, const std::string& prefix,
     } else if (const toml::array* a = node.as_array()) {
       std::string joined;
       for (const auto& item : *a) {
-        std::ostringstream s;
-        if (auto v = item.value<std::string>())
-          s << *v;
-        else
-          s << item;
         if (!joined.empty()) joined += ",";
-        joined += s.str();
+        joined += ScalarText(item);
       }
       out[key] = joined;
-    } else if (auto v = node.value<std::string>()) {
-      out[key] = *v;
     } else {
-      std::ostringstream s;
-      s << node;
-      out[key] = s.str();
+      out[key] = ScalarText(node);
     }
   }
 }

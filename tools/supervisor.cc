@@ -37,7 +37,11 @@ std::string Describe(int wstatus) {
 
 Supervisor::Supervisor(std::vector<ChildSpec> children, Options options)
     : options_(std::move(options)) {
-  for (auto& spec : children) children_.push_back(Child{std::move(spec)});
+  for (auto& spec : children) {
+    Child child;
+    child.spec = std::move(spec);
+    children_.push_back(std::move(child));
+  }
 }
 
 void Supervisor::Start(Child& child) {
