@@ -232,7 +232,12 @@ Result<CardReplaced> DecideReplace(const CardState* c, const ResidentState* r,
   CITYID_RETURN_IF_ERROR(CheckLiveResident(r, c->resident_id));
   CITYID_RETURN_IF_ERROR(CheckVersion(if_match, c->version));
   CardStatus s = EffectiveStatus(*c, env.now);
-  if (s != CardStatus::kActive && s != CardStatus::kSuspended) {
+  if (s == CardStatus::kSuspended) {
+    // Replacing would lift a suspension (a supervisor's act) by a clerk's.
+    return Conflict(Describe(*c, env.now) +
+                    "; reinstate it before replacing it");
+  }
+  if (s != CardStatus::kActive) {
     return Conflict(Describe(*c, env.now) + " and cannot be replaced");
   }
   std::optional<int> days = ValidityDays(env.cards, c->card_type);

@@ -134,7 +134,8 @@ Result<Payload> DecideCardAction(const CardState* card,
                                  std::optional<uint64_t> if_match,
                                  const DecideEnv& env);
 
-// The old card must be active or suspended (not expired, not revoked).
+// The old card must be active: not expired (renew it), not revoked, and not
+// suspended (a replacement must not lift a suspension).
 Result<CardReplaced> DecideReplace(const CardState* card,
                                    const ResidentState* resident,
                                    const ReplaceCardCommand& cmd,

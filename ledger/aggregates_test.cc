@@ -320,7 +320,8 @@ TEST_F(AggregatesTest, ReplaceRevokesOldCardAndActivatesNewOne) {
   EXPECT_EQ(r.version, 1u);  // a card change is not a resident change
 }
 
-TEST_F(AggregatesTest, RejectsReplaceWithBadReasonOrOfRevokedOrExpiredCard) {
+TEST_F(AggregatesTest,
+       RejectsReplaceWithBadReasonOrOfSuspendedRevokedOrExpiredCard) {
   ResidentState r = Resident();
   CardState c = Card(r);
   EXPECT_EQ(DecideReplace(&c, &r, {c.card_id, "bored"}, std::nullopt, env_, {})
@@ -341,6 +342,11 @@ TEST_F(AggregatesTest, RejectsReplaceWithBadReasonOrOfRevokedOrExpiredCard) {
           .code(),
       Code::kConflict);
   env_.now = kNow;
+  c.status = CardStatus::kSuspended;  // reinstate first: no lifting by replace
+  EXPECT_EQ(DecideReplace(&c, &r, {c.card_id, "lost"}, std::nullopt, env_, {})
+                .status()
+                .code(),
+            Code::kConflict);
   c.status = CardStatus::kRevoked;
   EXPECT_EQ(
       DecideReplace(&c, &r, {c.card_id, "name_change"}, std::nullopt, env_, {})
