@@ -44,8 +44,9 @@ Status Checkpointer::Restore() {
   bool rotated = !c.ok() && c.status().code() == Code::kNotFound;
   if (rotated) c = ParseUnverified(stored->note);
   if (!c.ok()) {
-    return InvalidArgument("latest stored checkpoint (size " +
-                           Str(stored->size) + "): " + c.status().ToString());
+    return Status(c.status().code(), "latest stored checkpoint (size " +
+                                         Str(stored->size) +
+                                         "): " + c.status().message());
   }
   if (c->origin != options_.origin) {
     return InvalidArgument("latest stored checkpoint names origin '" +

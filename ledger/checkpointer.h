@@ -37,10 +37,13 @@ struct CheckpointerOptions {
 
 class Checkpointer {
  public:
-  // Restores the latest checkpoint from the history (checking it against the
-  // tree as above: kCorruption when inconsistent, kInvalidArgument when it
-  // does not verify with the signer's key or names another origin), or signs
-  // the tree's current head when there is none. `tree` is borrowed.
+  // Restores the latest checkpoint from the history and signs the tree's
+  // current head if it grew (or if nothing was signed yet). The restored note
+  // must verify with the signer's key (else OpenNote's error; one signed by
+  // another key is taken as a key rotation: its body is trusted for the
+  // consistency check and the head is re-signed) and name this origin (else
+  // kInvalidArgument); then the consistency check above applies (kCorruption).
+  // `tree` is borrowed.
   static Result<std::unique_ptr<Checkpointer>> Create(
       const MerkleTree* tree, CheckpointerOptions options);
   ~Checkpointer();

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ledger/merkle_reference_test.h"
@@ -250,6 +252,35 @@ TEST(MerkleTreeTest, PendingLeavesAreInvisibleUntilCommitAndAbortForgetsThem) {
     EXPECT_EQ(S(f.tree->RootAt(n).value()), f.ref.Mth(0, n));
   }
   CheckConsistency(f, 5, 9);
+}
+
+TEST(MerkleTreeTest, ReadersProveCommittedHeadsWhileTheWriterAppends) {
+  InMemoryMerkleStore store;
+  auto tree = std::move(MerkleTree::Open(&store)).value();
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (uint64_t i = 0; i < 3000; ++i) {
+      EXPECT_TRUE(tree->Append(LeafData(i)).ok());
+      if (i % 7 == 6) tree->Commit();
+    }
+    tree->Commit();
+    done = true;
+  });
+  std::mt19937_64 rng(3);
+  int checked = 0;
+  while (!done || checked == 0) {
+    TreeHead head = tree->Head();
+    if (head.size == 0) continue;
+    uint64_t index = rng() % head.size;
+    std::vector<MerkleHash> proof =
+        tree->InclusionProof(index, head.size).value();
+    MerkleHash leaf = tree->LeafHash(index).value();
+    ASSERT_TRUE(VerifyInclusion(index, head.size, leaf, proof, head.root).ok());
+    ASSERT_EQ(tree->RootAt(head.size).value(), head.root);
+    ++checked;
+  }
+  writer.join();
+  EXPECT_GT(checked, 0);
 }
 
 TEST(MerkleVerifyTest, EdgeSizesFollowTheDocumentedRules) {

@@ -56,11 +56,10 @@ Status MerkleTree::AppendLeafHash(const MerkleHash& leaf_hash) {
 void MerkleTree::Commit() {
   committed_frontier_ = frontier_;
   TreeHead head{pending_size_, FoldFrontier(frontier_, pending_size_)};
-  {
-    std::lock_guard<std::mutex> lock(head_mu_);
-    head_ = head;
-  }
+  // Size first: a reader holding Head() may then always ask for its size.
   committed_size_.store(pending_size_);
+  std::lock_guard<std::mutex> lock(head_mu_);
+  head_ = head;
 }
 
 void MerkleTree::Abort() {

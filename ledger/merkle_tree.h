@@ -69,7 +69,8 @@ class MerkleTree {
 
   // --- any thread ---
 
-  // The committed size and its root.
+  // The committed size. Head(): a committed size and its root; its size is
+  // never above size(), so RootAt/proofs for Head().size always succeed.
   uint64_t size() const { return committed_size_.load(); }
   TreeHead Head() const;
 
