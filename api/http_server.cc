@@ -101,6 +101,9 @@ struct HttpServer::Core {
 
 namespace {
 
+constexpr size_t kDrainChunk = 64 * 1024;
+constexpr size_t kMaxDrainBytes = 64 << 20;
+
 bool IsParseError(const beast::error_code& ec) {
   return ec.category() ==
          http::make_error_code(http::error::bad_method).category();
@@ -169,9 +172,11 @@ class Session : public SessionBase,
   void Reject(HttpResponse r) {
     busy_ = true;
     keep_alive_ = false;
+    linger_ = true;
     Write(std::move(r));
   }
   void Close();
+  void Drain(size_t drained);
 
   HttpServer::Core* const core_;
   const uint64_t id_;
@@ -184,6 +189,8 @@ class Session : public SessionBase,
   bool first_ = true;        // no request answered yet on this connection
   bool busy_ = false;        // a request is being handled or answered
   bool keep_alive_ = false;  // of the current request
+  bool linger_ = false;      // drain the peer's unread bytes before closing
+  std::unique_ptr<char[]> drain_buffer_;
 };
 
 template <typename Stream>
@@ -364,6 +371,16 @@ void Session<Stream>::Close() {
   if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
     beast::error_code ignored;
     layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (linger_ && layer.socket().is_open() && !core_->stopping->load()) {
+      // After an error answer the client may still be sending (a body over
+      // the limit): closing with unread bytes would reset the connection
+      // and destroy the answer before the client reads it (lingering close,
+      // as nginx does). Bounded in time and bytes.
+      linger_ = false;
+      drain_buffer_ = std::make_unique<char[]>(kDrainChunk);
+      layer.expires_after(std::chrono::seconds(2));
+      return Drain(0);
+    }
     layer.close();
   } else {
     if (!layer.socket().is_open()) return;
@@ -373,6 +390,19 @@ void Session<Stream>::Close() {
           beast::get_lowest_layer(self->stream_).close();
         });
   }
+}
+
+template <typename Stream>
+void Session<Stream>::Drain(size_t drained) {
+  auto& layer = beast::get_lowest_layer(stream_);
+  if (drained > kMaxDrainBytes) return layer.close();
+  layer.async_read_some(
+      asio::buffer(drain_buffer_.get(), kDrainChunk),
+      [self = this->shared_from_this(), drained](beast::error_code ec,
+                                                 size_t n) {
+        if (ec) return beast::get_lowest_layer(self->stream_).close();
+        self->Drain(drained + n);
+      });
 }
 
 }  // namespace
