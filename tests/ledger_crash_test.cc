@@ -40,7 +40,8 @@ class LedgerCrashTest : public ::testing::Test {
   void StartAndWait() {
     port_ = FreePort();
     ledger_ = StartLedger(data_, port_);
-    ASSERT_TRUE(WaitForHttp(port_, "/readyz", std::chrono::seconds(30))) << ReadFile(data_ + "/ledger.log");
+    ASSERT_TRUE(WaitForHttp(port_, "/readyz", std::chrono::seconds(30)))
+        << ReadFile(data_ + "/ledger.log");
   }
 
   // Clients enroll until the ledger dies under them.
@@ -52,8 +53,10 @@ class LedgerCrashTest : public ::testing::Test {
         HttpClient client("127.0.0.1", port_);
         for (int i = 0; !stop.load(); ++i) {
           Attempt a;
-          a.idempotency_key = "k-" + std::to_string(cycle) + "-" + std::to_string(c) + "-" + std::to_string(i);
-          a.body = EnrollBody("Crash", "Tester" + a.idempotency_key, "1980-01-0" + std::to_string(1 + i % 9));
+          a.idempotency_key = "k-" + std::to_string(cycle) + "-" +
+                              std::to_string(c) + "-" + std::to_string(i);
+          a.body = EnrollBody("Crash", "Tester" + a.idempotency_key,
+                              "1980-01-0" + std::to_string(1 + i % 9));
           Reply r = Call(client, "POST", "/v1/residents", clerk_, a.body,
                          {{"Idempotency-Key", a.idempotency_key}});
           if (r.status == 201) {
@@ -98,7 +101,8 @@ TEST_F(LedgerCrashTest, AcknowledgedEnrollmentsSurviveSigkillExactlyOnce) {
   size_t retried = 0;
   for (Attempt& a : attempts_) {
     if (a.acked) continue;
-    Reply r = Call(client, "POST", "/v1/residents", clerk_, a.body, {{"Idempotency-Key", a.idempotency_key}});
+    Reply r = Call(client, "POST", "/v1/residents", clerk_, a.body,
+                   {{"Idempotency-Key", a.idempotency_key}});
     ASSERT_EQ(r.status, 201) << r.raw;
     a.resident_id = std::string(r.body.at("resident_id").as_string());
     a.seq = r.body.at("seq").to_number<uint64_t>();
@@ -109,17 +113,21 @@ TEST_F(LedgerCrashTest, AcknowledgedEnrollmentsSurviveSigkillExactlyOnce) {
   std::map<std::string, uint64_t> enrolled;  // resident -> seq
   std::map<std::string, int> per_key;
   for (size_t i = 0; i < events.size(); ++i) {
-    ASSERT_EQ(events[i].at("seq").to_number<uint64_t>(), i + 1) << "gap in the log";
+    ASSERT_EQ(events[i].at("seq").to_number<uint64_t>(), i + 1)
+        << "gap in the log";
     if (events[i].at("type").as_string() != "resident.enrolled") continue;
-    const std::string rid(events[i].at("payload").at("resident_id").as_string());
-    ASSERT_TRUE(enrolled.emplace(rid, i + 1).second) << rid << " enrolled twice";
+    const std::string rid(
+        events[i].at("payload").at("resident_id").as_string());
+    ASSERT_TRUE(enrolled.emplace(rid, i + 1).second)
+        << rid << " enrolled twice";
     ++per_key[std::string(events[i].at("idempotency_key").as_string())];
   }
   size_t acked = 0;
   for (const Attempt& a : attempts_) {
     acked += a.acked;
     auto it = enrolled.find(a.resident_id);
-    ASSERT_NE(it, enrolled.end()) << "acknowledged resident " << a.resident_id << " lost";
+    ASSERT_NE(it, enrolled.end())
+        << "acknowledged resident " << a.resident_id << " lost";
     EXPECT_EQ(it->second, a.seq) << "seq changed for " << a.resident_id;
     EXPECT_EQ(per_key[a.idempotency_key], 1) << a.idempotency_key;
   }
@@ -127,8 +135,10 @@ TEST_F(LedgerCrashTest, AcknowledgedEnrollmentsSurviveSigkillExactlyOnce) {
   RecordProperty("acknowledged", static_cast<int>(acked));
   RecordProperty("retried_after_crash", static_cast<int>(retried));
   EXPECT_GT(acked, 50u) << "the load was too light to mean anything";
-  std::printf("ledger crash: %d cycles, %zu acknowledged, %zu retried, %zu events, 0 lost, 0 duplicated\n",
-              kCycles, acked, retried, events.size());
+  std::printf(
+      "ledger crash: %d cycles, %zu acknowledged, %zu retried, %zu events, 0 "
+      "lost, 0 duplicated\n",
+      kCycles, acked, retried, events.size());
 }
 
 }  // namespace

@@ -21,9 +21,11 @@ TEST(PrivacyGrepTest, NoPlaintextPiiInAnyFileOrLog) {
   const std::string registry_dir = dir.Sub("registry");
   InitDataDir(ledger_dir);
   const uint16_t ledger_port = FreePort(), registry_port = FreePort();
-  auto ledger = StartLedger(ledger_dir, ledger_port, {"--set", "log.level=debug"});
+  auto ledger =
+      StartLedger(ledger_dir, ledger_port, {"--set", "log.level=debug"});
   ASSERT_TRUE(WaitForHttp(ledger_port, "/readyz", std::chrono::seconds(30)));
-  auto registry = StartRegistry(registry_dir, registry_port, ledger_dir, ledger_port);
+  auto registry =
+      StartRegistry(registry_dir, registry_port, ledger_dir, ledger_port);
   ASSERT_TRUE(WaitForHttp(registry_port, "/healthz", std::chrono::seconds(30)));
 
   const std::string clerk = Token(ledger_dir, "clerk");
@@ -35,21 +37,26 @@ TEST(PrivacyGrepTest, NoPlaintextPiiInAnyFileOrLog) {
     const std::string family = "Wrthpolsky" + std::to_string(i);
     const std::string dob = "1971-03-" + std::to_string(10 + i);
     secrets.insert(secrets.end(), {given, family, dob});
-    Reply e = Call(client, "POST", "/v1/residents", clerk, EnrollBody(given, family, dob));
+    Reply e = Call(client, "POST", "/v1/residents", clerk,
+                   EnrollBody(given, family, dob));
     ASSERT_EQ(e.status, 201) << e.raw;
     const std::string rid(e.body.at("resident_id").as_string());
     Reply c = Call(client, "POST", "/v1/cards", clerk,
-                   json::serialize(json::object{{"resident_id", rid}, {"card_type", "youth"}}));
+                   json::serialize(json::object{{"resident_id", rid},
+                                                {"card_type", "youth"}}));
     ASSERT_EQ(c.status, 201) << c.raw;
-    Reply read = Call(client, "GET", "/v1/residents/" + rid, clerk, "", {{"X-Purpose", "card_pickup"}});
+    Reply read = Call(client, "GET", "/v1/residents/" + rid, clerk, "",
+                      {{"X-Purpose", "card_pickup"}});
     ASSERT_EQ(read.status, 200) << read.raw;
-    EXPECT_EQ(read.body.at("pii").at("given_name").as_string(), given) << "vault round trip";
+    EXPECT_EQ(read.body.at("pii").at("given_name").as_string(), given)
+        << "vault round trip";
     // A refused duplicate must not leak the name into logs either.
-    Reply dup = Call(client, "POST", "/v1/residents", clerk, EnrollBody(given, family, dob));
+    Reply dup = Call(client, "POST", "/v1/residents", clerk,
+                     EnrollBody(given, family, dob));
     EXPECT_EQ(dup.status, 409) << dup.raw;
     if (i % 5 == 0) {
-      Reply erased = Call(client, "POST", "/v1/residents/" + rid + "/erase", supervisor,
-                          R"({"reason":"request"})");
+      Reply erased = Call(client, "POST", "/v1/residents/" + rid + "/erase",
+                          supervisor, R"({"reason":"request"})");
       EXPECT_EQ(erased.status, 200) << erased.raw;
     }
   }

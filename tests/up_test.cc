@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -28,7 +29,8 @@ std::vector<pid_t> ChildrenRunning(pid_t parent, const std::string& word) {
     stat >> pid >> comm >> state >> ppid;
     if (ppid != parent) continue;
     std::string cmdline = ReadFile((entry.path() / "cmdline").string());
-    for (char& c : cmdline) if (c == '\0') c = ' ';
+    for (char& c : cmdline)
+      if (c == '\0') c = ' ';
     if (cmdline.find(word) != std::string::npos) out.push_back(std::stoi(name));
   }
   return out;
@@ -38,33 +40,43 @@ TEST(UpTest, ServesDemoCityRestartsKilledChildAndStopsCleanly) {
   TempDir dir;
   const std::string data = dir.Sub("var");
   const uint16_t ledger_port = FreePort(), registry_port = FreePort();
-  Process up({CityidBinary(), "up", "--data", data, "--demo", "--demo-residents", "40",
-              "--set", "ledger.port=" + std::to_string(ledger_port),
-              "--set", "ledger.url=http://127.0.0.1:" + std::to_string(ledger_port),
-              "--set", "registry.port=" + std::to_string(registry_port)},
-             dir.Sub("up.log"));
-  ASSERT_TRUE(WaitForHttp(ledger_port, "/readyz", std::chrono::seconds(60))) << ReadFile(dir.Sub("up.log"));
-  ASSERT_TRUE(WaitForHttp(registry_port, "/healthz", std::chrono::seconds(60))) << ReadFile(dir.Sub("up.log"));
+  Process up(
+      {CityidBinary(), "up", "--data", data, "--demo", "--demo-residents", "40",
+       "--set", "ledger.port=" + std::to_string(ledger_port), "--set",
+       "ledger.url=http://127.0.0.1:" + std::to_string(ledger_port), "--set",
+       "registry.port=" + std::to_string(registry_port)},
+      dir.Sub("up.log"));
+  ASSERT_TRUE(WaitForHttp(ledger_port, "/readyz", std::chrono::seconds(60)))
+      << ReadFile(dir.Sub("up.log"));
+  ASSERT_TRUE(WaitForHttp(registry_port, "/healthz", std::chrono::seconds(60)))
+      << ReadFile(dir.Sub("up.log"));
 
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((data + "/tokens.json").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  json::object tokens = json::parse(ReadFile(data + "/tokens.json")).as_object();
-  for (const char* role : {"clerk", "supervisor", "auditor", "analyst", "projection"}) {
+  json::object tokens =
+      json::parse(ReadFile(data + "/tokens.json")).as_object();
+  for (const char* role :
+       {"clerk", "supervisor", "auditor", "analyst", "projection"}) {
     EXPECT_TRUE(tokens.contains(role)) << role;
   }
   const std::string log = ReadFile(dir.Sub("up.log"));
-  EXPECT_NE(log.find("http://127.0.0.1:" + std::to_string(ledger_port)), std::string::npos);
+  EXPECT_NE(log.find("http://127.0.0.1:" + std::to_string(ledger_port)),
+            std::string::npos);
   EXPECT_NE(log.find("tokens.json"), std::string::npos);
 
   // The demo city arrives in the ledger and then in the registry.
-  HttpClient ledger("127.0.0.1", ledger_port), registry("127.0.0.1", registry_port);
+  HttpClient ledger("127.0.0.1", ledger_port),
+      registry("127.0.0.1", registry_port);
   uint64_t head = 0;
   for (int i = 0; i < 300 && head < 80; ++i) {
-    head = Call(ledger, "GET", "/v1/position", "").body.at("seq").to_number<uint64_t>();
+    head = Call(ledger, "GET", "/v1/position", "")
+               .body.at("seq")
+               .to_number<uint64_t>();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_GE(head, 80u) << "demo city not loaded: " << ReadFile(dir.Sub("up.log"));
+  EXPECT_GE(head, 80u) << "demo city not loaded: "
+                       << ReadFile(dir.Sub("up.log"));
 
   // Kill the ledger child; the supervisor brings it back.
   std::vector<pid_t> ledgers = ChildrenRunning(up.pid(), " ledger ");
@@ -79,12 +91,16 @@ TEST(UpTest, ServesDemoCityRestartsKilledChildAndStopsCleanly) {
   ASSERT_TRUE(back) << "ledger was not restarted";
   ASSERT_TRUE(WaitForHttp(ledger_port, "/readyz", std::chrono::seconds(30)));
   ledger.Close();
-  EXPECT_GE(Call(ledger, "GET", "/v1/position", "").body.at("seq").to_number<uint64_t>(), head);
+  EXPECT_GE(Call(ledger, "GET", "/v1/position", "")
+                .body.at("seq")
+                .to_number<uint64_t>(),
+            head);
 
   up.Signal(SIGTERM);
   const int status = up.Wait(std::chrono::seconds(30));
   ASSERT_NE(status, -1) << "cityid up did not stop within 30 s";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(dir.Sub("up.log"));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << ReadFile(dir.Sub("up.log"));
 }
 
 }  // namespace

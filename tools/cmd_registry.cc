@@ -6,12 +6,12 @@
 #include "api/metrics.h"
 #include "api/registry_routes.h"
 #include "api/router.h"
-#include "projections/feed_source.h"
 #include "projections/projection.h"
 #include "projections/projection_runner.h"
 #include "projections/registry.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
+#include "tools/event_sources.h"
 #include "tools/logging.h"
 #include "tools/service.h"
 
@@ -23,32 +23,6 @@ struct RegistryFlags {
   std::string ledger_url;
   bool print_fingerprint = false;
 };
-
-// "http://host:port" -> host, port.
-Status ParseHttpUrl(const std::string& url, std::string* host, uint16_t* port) {
-  const std::string prefix = "http://";
-  if (url.rfind(prefix, 0) != 0)
-    return InvalidArgument("ledger.url must start with http://");
-  std::string rest = url.substr(prefix.size());
-  if (const size_t slash = rest.find('/'); slash != std::string::npos)
-    rest.resize(slash);
-  const size_t colon = rest.rfind(':');
-  if (colon == std::string::npos)
-    return InvalidArgument("ledger.url needs a port: " + url);
-  *host = rest.substr(0, colon);
-  try {
-    *port = static_cast<uint16_t>(std::stoi(rest.substr(colon + 1)));
-  } catch (const std::exception&) {
-    return InvalidArgument("bad port in ledger.url: " + url);
-  }
-  return Status::Ok();
-}
-
-Result<std::string> FeedToken(const Config& config) {
-  if (!config.GetString("feed.token").empty())
-    return config.GetString("feed.token");
-  return ReadRoleToken(LayoutFor(config).tokens_file, "projection");
-}
 
 int Run(const RegistryFlags& flags) {
   BlockTerminationSignals();
@@ -66,23 +40,17 @@ int Run(const RegistryFlags& flags) {
     return 0;
   }
 
-  FeedSourceOptions feed;
-  const std::string url = flags.ledger_url.empty()
-                              ? config->GetString("ledger.url")
-                              : flags.ledger_url;
-  if (Status s = ParseHttpUrl(url, &feed.host, &feed.port); !s.ok())
-    return Fail(s);
-  auto token = FeedToken(*config);
-  if (!token.ok()) return Fail(token.status());
-  feed.token = *token;
-  FeedSource source(feed);
+  auto source = MakeEventSource(*config, Registry::kName, flags.ledger_url);
+  if (!source.ok()) return Fail(source.status());
   ProjectionRunnerOptions runner_options;
   auto batch_limit = config->GetInt("projection.batch_limit");
   if (!batch_limit.ok() || *batch_limit < 1) {
-    return Fail(InvalidArgument("projection.batch_limit must be a positive integer"));
+    return Fail(
+        InvalidArgument("projection.batch_limit must be a positive integer"));
   }
   runner_options.batch_limit = static_cast<size_t>(*batch_limit);
-  ProjectionRunner runner(store->get(), &registry, &source, runner_options);
+  ProjectionRunner runner(store->get(), &registry, source->get(),
+                          runner_options);
 
   auto tokens = LoadTokenStore(*config);
   if (!tokens.ok()) return Fail(tokens.status());

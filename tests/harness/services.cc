@@ -3,14 +3,18 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <filesystem>
+
 namespace cityid::testing {
 
 namespace json = boost::json;
 
 void InitDataDir(const std::string& dir) {
-  Process init({CityidBinary(), "keys", "init", "--data", dir}, dir + ".init.log");
+  Process init({CityidBinary(), "keys", "init", "--data", dir},
+               dir + ".init.log");
   const int status = init.Wait(std::chrono::seconds(30));
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(dir + ".init.log");
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << ReadFile(dir + ".init.log");
 }
 
 std::string Token(const std::string& dir, const std::string& role) {
@@ -20,26 +24,39 @@ std::string Token(const std::string& dir, const std::string& role) {
 
 std::unique_ptr<Process> StartLedger(const std::string& dir, uint16_t port,
                                      std::vector<std::string> extra) {
-  std::vector<std::string> argv = {CityidBinary(), "ledger", "--data", dir, "--port",
-                                   std::to_string(port)};
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> argv = {
+      CityidBinary(), "ledger", "--data", dir, "--port", std::to_string(port)};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<Process>(argv, dir + "/ledger.log");
 }
 
 std::unique_ptr<Process> StartRegistry(const std::string& dir, uint16_t port,
-                                       const std::string& ledger_dir, uint16_t ledger_port,
+                                       const std::string& ledger_dir,
+                                       uint16_t ledger_port,
                                        std::vector<std::string> extra) {
+  std::filesystem::create_directories(dir);
   std::vector<std::string> argv = {
-      CityidBinary(), "project", "registry", "--data", dir, "--port", std::to_string(port),
-      "--ledger-url", "http://127.0.0.1:" + std::to_string(ledger_port),
-      "--set", "auth.file=" + ledger_dir + "/auth.json",
-      "--set", "feed.token=" + Token(ledger_dir, "projection")};
+      CityidBinary(),
+      "project",
+      "registry",
+      "--data",
+      dir,
+      "--port",
+      std::to_string(port),
+      "--ledger-url",
+      "http://127.0.0.1:" + std::to_string(ledger_port),
+      "--set",
+      "auth.file=" + ledger_dir + "/auth.json",
+      "--set",
+      "feed.token=" + Token(ledger_dir, "projection")};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<Process>(argv, dir + "/registry.log");
 }
 
-Reply Call(HttpClient& client, const std::string& method, const std::string& target,
-           const std::string& token, const std::string& body, const HttpHeaders& extra) {
+Reply Call(HttpClient& client, const std::string& method,
+           const std::string& target, const std::string& token,
+           const std::string& body, const HttpHeaders& extra) {
   HttpHeaders headers = extra;
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
   if (!body.empty()) headers.emplace("Content-Type", "application/json");
@@ -56,19 +73,24 @@ Reply Call(HttpClient& client, const std::string& method, const std::string& tar
 
 std::string EnrollBody(const std::string& given, const std::string& family,
                        const std::string& dob) {
-  json::object body{
-      {"pii", json::object{{"given_name", given}, {"family_name", family}, {"date_of_birth", dob}}},
-      {"attributes", json::object{{"district", "north"}, {"age_band", "25-34"}, {"language", "es"}}},
-      {"documents", json::array{"passport"}},
-      {"office", "central"}};
+  json::object body{{"pii", json::object{{"given_name", given},
+                                         {"family_name", family},
+                                         {"date_of_birth", dob}}},
+                    {"attributes", json::object{{"district", "north"},
+                                                {"age_band", "25-34"},
+                                                {"language", "es"}}},
+                    {"documents", json::array{"passport"}},
+                    {"office", "central"}};
   return json::serialize(body);
 }
 
-std::vector<json::object> AllEvents(HttpClient& client, const std::string& token) {
+std::vector<json::object> AllEvents(HttpClient& client,
+                                    const std::string& token) {
   std::vector<json::object> events;
   uint64_t after = 0;
   for (;;) {
-    Reply r = Call(client, "GET", "/v1/events?after=" + std::to_string(after) + "&limit=1000",
+    Reply r = Call(client, "GET",
+                   "/v1/events?after=" + std::to_string(after) + "&limit=1000",
                    token);
     EXPECT_EQ(r.status, 200) << r.raw;
     if (r.status != 200) break;

@@ -24,7 +24,8 @@ std::unique_ptr<Process> StartLedger(const std::string& dir, uint16_t port,
 // `cityid project registry` with its own data dir, reading the ledger's feed
 // with the projection token of `ledger_dir`.
 std::unique_ptr<Process> StartRegistry(const std::string& dir, uint16_t port,
-                                       const std::string& ledger_dir, uint16_t ledger_port,
+                                       const std::string& ledger_dir,
+                                       uint16_t ledger_port,
                                        std::vector<std::string> extra = {});
 
 // A request with a bearer token; JSON body in and out.
@@ -34,16 +35,17 @@ struct Reply {
   std::string raw;
   HttpHeaders headers;
 };
-Reply Call(HttpClient& client, const std::string& method, const std::string& target,
-           const std::string& token, const std::string& body = "",
-           const HttpHeaders& extra = {});
+Reply Call(HttpClient& client, const std::string& method,
+           const std::string& target, const std::string& token,
+           const std::string& body = "", const HttpHeaders& extra = {});
 
 // A syntactically valid enrollment body; `name` goes into family_name.
 std::string EnrollBody(const std::string& given, const std::string& family,
                        const std::string& dob = "1990-04-01");
 
 // Every event of the ledger's feed, as decoded JSON objects, in seq order.
-std::vector<boost::json::object> AllEvents(HttpClient& client, const std::string& token);
+std::vector<boost::json::object> AllEvents(HttpClient& client,
+                                           const std::string& token);
 
 }  // namespace cityid::testing
 
