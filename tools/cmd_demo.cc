@@ -10,6 +10,7 @@
 #include "base/http_client.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
+#include "tools/event_sources.h"
 
 namespace cityid {
 namespace {
@@ -114,15 +115,10 @@ bool WaitReady(HttpClient& client) {
 }
 
 int Run(const DemoFlags& flags) {
-  const std::string prefix = "http://";
-  std::string hostport =
-      flags.ledger_url.substr(flags.ledger_url.rfind(prefix, 0) == 0 ? 7 : 0);
-  const size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos)
-    return Fail(InvalidArgument("--ledger-url needs a port"));
-  HttpClient client(
-      hostport.substr(0, colon),
-      static_cast<uint16_t>(std::stoi(hostport.substr(colon + 1))));
+  std::string host;
+  uint16_t port = 0;
+  if (Status s = ParseHttpUrl(flags.ledger_url, &host, &port); !s.ok()) return Fail(s);
+  HttpClient client(host, port);
   auto clerk = ReadRoleToken(flags.tokens_file, "clerk");
   auto supervisor = ReadRoleToken(flags.tokens_file, "supervisor");
   if (!clerk.ok()) return Fail(clerk.status());
