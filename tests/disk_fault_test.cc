@@ -1,0 +1,172 @@
+// A full disk under a real `cityid ledger` (issue 9): the ledger's data
+// directory lives on a small tmpfs; the test fills the filesystem while a
+// clerk enrolls residents, and checks that
+//   * commands get 503 (and /readyz turns 503) once RocksDB cannot write,
+//   * no partial event is written: seqs stay gap-free and the log holds
+//     exactly the acknowledged enrollments (a 503 command left no event),
+//   * service resumes once space returns (/readyz 200, commands 201 again),
+//     also after a restart.
+// Mounting needs root (CAP_SYS_ADMIN); without it the test is skipped with a
+// message, and disk_fault_injection_test covers the same contract in-process.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "tests/harness/services.h"
+
+namespace cityid::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using SteadyClock = std::chrono::steady_clock;
+
+uint64_t FreeBytes(const std::string& path) {
+  struct statvfs s {};
+  if (::statvfs(path.c_str(), &s) != 0) return 0;
+  return static_cast<uint64_t>(s.f_bavail) * s.f_frsize;
+}
+
+// Writes `path` until the filesystem has at most `leave` bytes free (or is
+// full); returns the bytes written.
+uint64_t Fill(const std::string& path, uint64_t leave) {
+  std::FILE* f = std::fopen(path.c_str(), "ab");
+  if (f == nullptr) return 0;
+  const std::string chunk(64 << 10, 'F');
+  uint64_t written = 0;
+  while (FreeBytes(path) > leave + chunk.size()) {
+    if (std::fwrite(chunk.data(), 1, chunk.size(), f) != chunk.size()) break;
+    if (std::fflush(f) != 0) break;
+    written += chunk.size();
+  }
+  std::fclose(f);
+  return written;
+}
+
+class DiskFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mnt_ = dir_.Sub("mnt");
+    std::filesystem::create_directories(mnt_);
+    if (::mount("tmpfs", mnt_.c_str(), "tmpfs", 0, "size=48m") != 0) {
+      GTEST_SKIP() << "cannot mount a tmpfs (" << std::strerror(errno)
+                   << "): needs root; see disk_fault_injection_test";
+    }
+    mounted_ = true;
+    data_ = mnt_ + "/ledger";
+    InitDataDir(data_);
+    clerk_ = Token(data_, "clerk");
+    auditor_ = Token(data_, "auditor");
+  }
+  void TearDown() override {
+    ledger_.reset();
+    if (mounted_) ::umount2(mnt_.c_str(), MNT_DETACH);
+  }
+
+  void Start() {
+    port_ = FreePort();
+    // The log stays off the small filesystem so it survives the fault.
+    ledger_ = std::make_unique<Process>(
+        std::vector<std::string>{CityidBinary(), "ledger", "--data", data_,
+                                 "--port", std::to_string(port_)},
+        dir_.Sub("ledger.log"));
+    ASSERT_TRUE(WaitForHttp(port_, "/readyz", seconds(30)))
+        << ReadFile(dir_.Sub("ledger.log"));
+  }
+
+  // One enrollment; records acknowledged residents.
+  int Enroll(HttpClient& client, int i) {
+    Reply r = Call(client, "POST", "/v1/residents", clerk_,
+                   EnrollBody("Disk", "Fault" + std::to_string(i)));
+    if (r.status == 201) {
+      acked_.insert(std::string(r.body.at("resident_id").as_string()));
+    }
+    return r.status;
+  }
+
+  TempDir dir_;
+  std::string mnt_, data_, clerk_, auditor_;
+  bool mounted_ = false;
+  uint16_t port_ = 0;
+  std::unique_ptr<Process> ledger_;
+  std::set<std::string> acked_;
+};
+
+TEST_F(DiskFaultTest, FullDiskAnswers503WritesNoPartialEventAndRecovers) {
+  Start();
+  HttpClient client("127.0.0.1", port_);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Enroll(client, i), 201);
+
+  const std::string filler = mnt_ + "/filler";
+  Fill(filler, 0);
+  std::printf("filesystem full: %llu bytes free\n",
+              static_cast<unsigned long long>(FreeBytes(mnt_)));
+
+  // RocksDB may still have preallocated WAL space: keep writing until the
+  // disk refuses. Every answer must be 201 or 503, nothing else.
+  int unavailable = 0, i = 20;
+  const auto begin = SteadyClock::now();
+  while (unavailable < 20 && SteadyClock::now() - begin < seconds(120)) {
+    const int status = Enroll(client, i++);
+    ASSERT_TRUE(status == 201 || status == 503) << status;
+    if (status == 503) ++unavailable;
+    if (status == 201 && unavailable > 0) {
+      ADD_FAILURE() << "a command succeeded on a full disk after a 503";
+    }
+  }
+  ASSERT_EQ(unavailable, 20)
+      << "the disk never filled up after " << i - 20 << " enrollments";
+  EXPECT_EQ(Call(client, "GET", "/readyz", "").status, 503);
+
+  // Space returns: the ledger recovers by itself.
+  std::filesystem::remove(filler);
+  const auto freed = SteadyClock::now();
+  int status = 0;
+  while (SteadyClock::now() - freed < seconds(30)) {
+    status = Call(client, "GET", "/readyz", "").status;
+    if (status == 200) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  ASSERT_EQ(status, 200) << "not ready 30 s after space returned";
+  std::printf("recovered %lld ms after space returned\n",
+              static_cast<long long>(std::chrono::duration_cast<milliseconds>(
+                                         SteadyClock::now() - freed)
+                                         .count()));
+  for (int j = 0; j < 10; ++j) ASSERT_EQ(Enroll(client, i++), 201);
+
+  // No partial event: the log is gap-free and holds exactly the acked ones,
+  // before and after a restart.
+  for (int round = 0; round < 2; ++round) {
+    HttpClient reader("127.0.0.1", port_);
+    const auto events = AllEvents(reader, auditor_);
+    std::set<std::string> logged;
+    for (size_t k = 0; k < events.size(); ++k) {
+      ASSERT_EQ(events[k].at("seq").to_number<uint64_t>(), k + 1) << "gap";
+      if (events[k].at("type").as_string() == "resident.enrolled") {
+        logged.insert(
+            std::string(events[k].at("payload").at("resident_id").as_string()));
+      }
+    }
+    EXPECT_EQ(logged, acked_) << "round " << round;
+    std::printf("round %d: %zu events, %zu acknowledged, %d refused with 503\n",
+                round, events.size(), acked_.size(), unavailable);
+    if (round == 0) {
+      ledger_->Signal(SIGTERM);
+      ASSERT_NE(ledger_->Wait(seconds(15)), -1);
+      Start();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cityid::testing
