@@ -4,10 +4,77 @@
 #include <cereal/cereal.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <bit>
 #include <cstring>
 #include <sstream>
 
 #include "base/bytes.h"
+
+namespace cityid::codec_detail {
+
+// Reads what cereal::PortableBinaryOutputArchive (little-endian) wrote, from
+// a byte range, refusing any size tag larger than the bytes left. cereal's
+// own input archive resizes a string or vector to the size the input
+// declares before reading it, so a 64 KiB frame could make it allocate (and
+// zero) gigabytes; here every container is bounded by the input's length.
+// Throws cereal::Exception on truncated input or an impossible size.
+class BoundedInArchive
+    : public cereal::InputArchive<BoundedInArchive,
+                                  cereal::AllowEmptyClassElision> {
+ public:
+  explicit BoundedInArchive(std::string_view bytes)
+      : InputArchive(this), bytes_(bytes) {
+    static_assert(std::endian::native == std::endian::little);
+    uint8_t little_endian = 0;
+    (*this)(little_endian);
+    if (little_endian != 1) throw cereal::Exception("not little-endian");
+  }
+
+  template <std::streamsize kDataSize>
+  void loadBinary(void* data, std::streamsize size) {
+    if (size < 0 || static_cast<size_t>(size) > bytes_.size())
+      throw cereal::Exception("read past the end of the event body");
+    std::memcpy(data, bytes_.data(), static_cast<size_t>(size));
+    bytes_.remove_prefix(static_cast<size_t>(size));
+  }
+  // Every element of a string or container takes at least one byte.
+  void CheckSize(uint64_t size) const {
+    if (size > bytes_.size())
+      throw cereal::Exception("size tag larger than the bytes left");
+  }
+  size_t remaining() const { return bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+};
+
+template <class T>
+std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(
+    BoundedInArchive& ar, T& t) {
+  ar.template loadBinary<sizeof(T)>(std::addressof(t), sizeof(t));
+}
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(BoundedInArchive& ar,
+                                    cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(BoundedInArchive& ar,
+                                    cereal::SizeTag<T>& t) {
+  uint64_t size = 0;
+  ar(size);
+  ar.CheckSize(size);
+  t.size = static_cast<std::remove_reference_t<T>>(size);
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(BoundedInArchive& ar,
+                               cereal::BinaryData<T>& bd) {
+  using TT = std::remove_pointer_t<T>;
+  ar.template loadBinary<sizeof(TT)>(bd.data,
+                                     static_cast<std::streamsize>(bd.size));
+}
+
+}  // namespace cityid::codec_detail
 
 // Class versions. Bump one when a struct gains a field, and keep loading the
 // old version: `if (version >= 2) ar(new_field);`. Never remove a branch.
@@ -75,7 +142,7 @@ void serialize(Ar& ar, PiiAccessed& e, std::uint32_t /*version*/) {
 namespace {
 
 using OutArchive = cereal::PortableBinaryOutputArchive;
-using InArchive = cereal::PortableBinaryInputArchive;
+using InArchive = codec_detail::BoundedInArchive;
 
 template <class Ar>
 void EnvelopeFields(Ar& ar, Event& e) {
@@ -161,17 +228,14 @@ Result<Event> DecodeEvent(std::string_view bytes) {
   Event event;
   event.schema_version = version;
   try {
-    std::istringstream in(std::string(bytes.substr(kFrameHeaderSize)),
-                          std::ios::binary);
-    InArchive ar(in);
+    InArchive ar(bytes.substr(kFrameHeaderSize));
     EnvelopeFields(ar, event);
     std::string type;
     ar(type);
     if (!LoadPayload(ar, type, event.payload)) {
       return Corruption("unknown event type '" + type.substr(0, 64) + "'");
     }
-    if (in.peek() != std::char_traits<char>::eof())
-      return Corruption("trailing bytes in event");
+    if (ar.remaining() != 0) return Corruption("trailing bytes in event");
   } catch (const std::exception& e) {
     return Corruption(std::string("undecodable event body: ") + e.what());
   }
