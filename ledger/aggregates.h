@@ -72,6 +72,7 @@ struct DecideEnv {
   Micros now = 0;
   CardPolicy cards;
   std::vector<std::string> pii_fields;
+  int retention_days = 0;  // LedgerOptions::retention_days; 0: off
 };
 
 // The fresh identity of a card about to be issued (from ids.h and

@@ -74,9 +74,17 @@ struct ReadResidentCommand {
   std::string purpose;  // the X-Purpose header, required
 };
 
+// Erases (reason "retention") up to `limit` residents that have held no live
+// card for LedgerOptions::retention_days as of the ledger's clock (SPEC §6).
+// Issued by the ledger's own retention timer (actor "system:retention") and
+// by tests; refused with kInvalidArgument while retention is off.
+struct RetentionSweepCommand {
+  size_t limit = 256;
+};
+
 using Command = std::variant<EnrollCommand, UpdateResidentCommand, IssueCardCommand,
                              CardActionCommand, ReplaceCardCommand, EraseResidentCommand,
-                             ReadResidentCommand>;
+                             ReadResidentCommand, RetentionSweepCommand>;
 
 enum class CardStatus { kActive, kExpired, kSuspended, kRevoked };
 std::string_view CardStatusName(CardStatus s);  // "active", ...
@@ -114,6 +122,9 @@ struct CommandResult {
   std::optional<CardView> card;        // issue, renew, replace (new card), ...
   std::optional<ResidentView> resident;  // read resident
   bool replayed = false;  // answered from the idempotency store, no new event
+  // Retention sweep: the residents it erased (seq = 0 when none). Never
+  // stored in an idempotency record.
+  std::vector<std::string> erased_residents;
 };
 
 }  // namespace cityid

@@ -72,6 +72,14 @@ struct LedgerOptions {
   uint32_t status_list_size = 131072;  // entries per list (SPEC §5: >= 131072)
   size_t max_batch = 512;              // commands per group commit
   Clock* clock = SystemClock::Default();
+  // Retention (SPEC §6): a resident without a live card (active or
+  // suspended, not expired) for this many days is erased with reason
+  // "retention". 0: off. The ledger sweeps every retention_sweep_interval
+  // of real time (0: never by itself; submit RetentionSweepCommand), up to
+  // retention_sweep_limit residents per batch, judging by `clock`.
+  int retention_days = 0;
+  Micros retention_sweep_interval = 600 * kMicrosPerSecond;
+  size_t retention_sweep_limit = 256;
   EventSink* sink = nullptr;           // null: embedded mode
   // Writers of extra column families committed in each batch's WriteBatch
   // (e.g. the Merkle node store); borrowed, must outlive the Ledger.

@@ -29,6 +29,12 @@ Result<const std::optional<T>*> Lookup(
   return &overlay.emplace(key, std::move(value)).first->second;
 }
 
+// Events after which a resident's retention coverage may differ.
+bool ChangesCoverage(const Payload& p) {
+  return !std::holds_alternative<ResidentUpdated>(p) &&
+         !std::holds_alternative<PiiAccessed>(p);
+}
+
 bool ChangesResident(const Payload& p) {
   return std::holds_alternative<ResidentEnrolled>(p) ||
          std::holds_alternative<ResidentUpdated>(p) ||
@@ -164,6 +170,14 @@ Result<std::optional<std::string>> LedgerBatch::Blind(const std::string& key) {
   return *slot;
 }
 
+Result<std::optional<std::string>> LedgerBatch::RetentionEntry(
+    const std::string& key) {
+  auto identity = [](const std::string& v) -> Result<std::string> { return v; };
+  CITYID_ASSIGN_OR_RETURN(
+      auto* slot, Lookup(retention_, log_, Cf::kRetention, key, identity));
+  return *slot;
+}
+
 Result<std::optional<LedgerBatch::Sealed>> LedgerBatch::VaultEntry(
     const std::string& rid) {
   auto it = sealed_.find(rid);
@@ -206,6 +220,7 @@ uint64_t LedgerBatch::Append(Payload payload, const CommandContext& ctx) {
     ApplyToResident(*r, e);
     dirty_residents_.insert(rid);
   }
+  if (ChangesCoverage(e.payload)) retention_residents_.insert(e.resident_id());
   for (const std::string& id : CardsChangedBy(e.payload)) {
     std::optional<CardState>& c = cards_[id];
     if (!c) {
@@ -303,6 +318,10 @@ void LedgerBatch::Build(rocksdb::WriteBatch& wb) {
   for (const auto& k : dirty_blind_) {
     const std::optional<std::string>& v = blind_.at(k);
     v ? put(Cf::kVaultBlind, k, *v) : del(Cf::kVaultBlind, k);
+  }
+  for (const auto& k : dirty_retention_) {
+    const std::optional<std::string>& v = retention_.at(k);
+    v ? put(Cf::kRetention, k, *v) : del(Cf::kRetention, k);
   }
   for (const auto& k : dirty_idempotency_) {
     put(Cf::kIdempotency, k, EncodeIdempotencyRecord(*idempotency_.at(k)));

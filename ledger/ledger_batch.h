@@ -42,6 +42,11 @@ class LedgerBatch {
                                 const CommandContext& ctx);
 
   bool empty() const { return events_.empty(); }
+  // Recomputes the retention index entries (ledger/retention.h) of every
+  // resident whose cards or enrollment changed in this batch. Call once,
+  // after the last Execute and before Build; a non-OK status (a failed
+  // read) means the batch must not be written.
+  Status StageRetention();
   // Adds every staged write to `wb` (including the status slot chunks).
   void Build(rocksdb::WriteBatch& wb);
 
@@ -71,12 +76,22 @@ class LedgerBatch {
                            const CommandContext& ctx);
   Result<CommandResult> Do(const ReadResidentCommand& c,
                            const CommandContext& ctx);
+  Result<CommandResult> Do(const RetentionSweepCommand& c,
+                           const CommandContext& ctx);
+  // Residents whose retention index entry says they are due, with the
+  // indexed coverage end; rechecked against the overlay by the sweep.
+  Result<std::vector<std::pair<std::string, Micros>>> RetentionCandidates(
+      size_t limit);
+  // Coverage end of a resident from the overlay (ledger/retention.h);
+  // `revoked_at`: when its last card was revoked, if all are.
+  Result<Micros> CoverageOf(const ResidentState& r, Micros revoked_at);
 
   // Overlay reads: null when absent.
   Result<const ResidentState*> Resident(const std::string& id);
   Result<const CardState*> Card(const std::string& id);
   Result<std::vector<CardState>> CardsOf(const ResidentState& r);
   Result<std::optional<std::string>> Blind(const std::string& key);
+  Result<std::optional<std::string>> RetentionEntry(const std::string& key);
   Result<std::optional<Sealed>> VaultEntry(const std::string& resident_id);
   Result<std::optional<IdempotencyRecord>> Idempotency(const std::string& key);
 
@@ -101,8 +116,10 @@ class LedgerBatch {
   std::map<std::string, std::optional<std::string>> blind_;
   std::map<std::string, std::optional<Sealed>> sealed_;
   std::map<std::string, std::optional<IdempotencyRecord>> idempotency_;
+  std::map<std::string, std::optional<std::string>> retention_;
   std::set<std::string> dirty_residents_, dirty_cards_, dirty_blind_,
-      dirty_sealed_, dirty_idempotency_;
+      dirty_sealed_, dirty_idempotency_, dirty_retention_;
+  std::set<std::string> retention_residents_;  // to recompute at the end
   std::vector<StoredEvent> events_;
   std::vector<std::pair<Cf, std::string>> erased_keys_;
 };

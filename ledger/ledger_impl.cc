@@ -5,10 +5,15 @@
 #include <filesystem>
 #include <future>
 
+#include "ledger/retention.h"
+
 namespace cityid {
 namespace {
 
 constexpr char kListSizeKey[] = "status_list_size";
+constexpr char kKekIdKey[] = "kek_id";
+constexpr char kRetentionIndexKey[] = "retention_index";
+constexpr char kRetentionActor[] = "system:retention";
 
 constexpr std::chrono::seconds kRecoveryProbeInterval(1);
 
@@ -32,6 +37,9 @@ Result<std::unique_ptr<LedgerImpl>> LedgerImpl::Open(
   CITYID_RETURN_IF_ERROR(impl->Init());
   impl->writer_ = std::thread([p = impl.get()] { p->WriterLoop(); });
   impl->notifier_ = std::thread([p = impl.get()] { p->NotifierLoop(); });
+  if (options.retention_days > 0 && options.retention_sweep_interval > 0) {
+    impl->retention_ = std::thread([p = impl.get()] { p->RetentionLoop(); });
+  }
   return impl;
 }
 
@@ -74,6 +82,10 @@ Status LedgerImpl::Init() {
         .PermitUncheckedError();
     CITYID_RETURN_IF_ERROR(log_->Write(wb));
   }
+  CITYID_RETURN_IF_ERROR(CheckKek());
+  CITYID_ASSIGN_OR_RETURN(std::optional<std::string> indexed,
+                          log_->Get(Cf::kMeta, kRetentionIndexKey));
+  if (!indexed) CITYID_RETURN_IF_ERROR(BackfillRetentionIndex(*log_));
   CITYID_ASSIGN_OR_RETURN(uint64_t last, log_->LastEventSeq());
   last_seq_.store(last);
   CITYID_RETURN_IF_ERROR(slots_->Load(*log_));
@@ -94,6 +106,67 @@ Status LedgerImpl::Init() {
 void LedgerImpl::Submit(Command command, CommandContext context,
                         Callback done) {
   {
+// The vault must be opened with the KEK that wrapped its data keys: a wrong
+// one would read nothing and wrap new keys under a KEK nobody keeps. The
+// KEK's fingerprint is kept in meta; a ledger without one (created before
+// it existed) proves its KEK on the first wrapped key, then records it.
+Status LedgerImpl::CheckKek() {
+  const std::string id = vault_->KekId();
+  CITYID_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          log_->Get(Cf::kMeta, kKekIdKey));
+  if (stored) {
+    if (*stored == id) return Status::Ok();
+    return InvalidArgument(
+        "the key-encryption key " + options_.kek_file + " (kek_id " + id +
+        ") is not this vault's (kek_id " + *stored +
+        "); if `cityid keys rotate-kek` was interrupted, run it again");
+  }
+  Status proven = Status::Ok();
+  Status scanned = log_->ForEach(
+      Cf::kVaultKeys, "", [&](std::string_view rid, std::string_view wrapped) {
+        proven = vault_->CheckWrappedKey(rid, wrapped);
+        return Conflict("stop");  // one entry is enough
+      });
+  if (!proven.ok()) {
+    return InvalidArgument("the key-encryption key " + options_.kek_file +
+                           " does not open this vault's data keys");
+  }
+  if (!scanned.ok() && scanned.code() != Code::kConflict) return scanned;
+  rocksdb::WriteBatch wb;
+  wb.Put(log_->handle(Cf::kMeta), kKekIdKey, id).PermitUncheckedError();
+  return log_->Write(wb);
+}
+
+void LedgerImpl::RetentionLoop() {
+  const auto interval =
+      std::chrono::microseconds(options_.retention_sweep_interval);
+  std::unique_lock<std::mutex> lock(retention_mu_);
+  for (;;) {
+    if (retention_cv_.wait_for(lock, interval, [&] { return retention_stop_; }))
+      return;
+    lock.unlock();
+    // Sweep until a pass erases less than its limit (a backlog drains in
+    // consecutive batches, each bounded).
+    for (;;) {
+      CommandContext ctx;
+      ctx.actor = kRetentionActor;
+      Result<CommandResult> r =
+          Execute(RetentionSweepCommand{options_.retention_sweep_limit}, ctx);
+      if (!r.ok()) {
+        spdlog::warn("ledger: retention sweep failed: {}",
+                     r.status().ToString());
+        break;
+      }
+      if (!r->erased_residents.empty()) {
+        spdlog::info("ledger: retention erased {} resident(s), last seq {}",
+                     r->erased_residents.size(), r->seq);
+      }
+      if (r->erased_residents.size() < options_.retention_sweep_limit) break;
+    }
+    lock.lock();
+  }
+}
+
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (!closing_) {
       queue_.push_back(
@@ -152,7 +225,8 @@ void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
   if (HasWriteError()) {
     log_->Resume().PermitUnchecked();  // the batch's write below tells
   }
-  DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields};
+  DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields,
+                options_.retention_days};
   LedgerBatch batch(*log_, *vault_, *slots_, std::move(env), last_seq_.load());
   std::vector<Result<CommandResult>> answers;
   answers.reserve(pending.size());
@@ -189,10 +263,10 @@ Status LedgerImpl::Commit(LedgerBatch& batch) {
 
 Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
   rocksdb::WriteBatch wb;
-  batch.Build(wb);
-  Status s;
+  Status s = batch.StageRetention();
+  if (s.ok()) batch.Build(wb);
   size_t added = 0;
-  for (; added < options_.extensions.size() && s.ok(); ++added) {
+  for (; s.ok() && added < options_.extensions.size(); ++added) {
     s = options_.extensions[added]->AddToBatch(batch.events(), wb);
   }
   if (s.ok()) s = log_->Write(wb);
@@ -238,6 +312,12 @@ void LedgerImpl::Close() {
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
       closing_ = true;
+    {
+      std::lock_guard<std::mutex> lock(retention_mu_);
+      retention_stop_ = true;
+      retention_cv_.notify_all();
+    }
+    if (retention_.joinable()) retention_.join();
       queue_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();

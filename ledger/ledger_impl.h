@@ -9,6 +9,13 @@
 //     entries it compacts them away before answering.
 //   - the notifier: runs WaitForEvents callbacks when LastSeq() passes their
 //     mark or their timeout elapses, so a long-poll never blocks the writer.
+//   - the retention timer (only when retention_days > 0 and the sweep
+//     interval > 0): submits a RetentionSweepCommand every interval, like
+//     any caller, and waits for its answer.
+//
+// Open() refuses (kInvalidArgument) a KEK whose fingerprint differs from the
+// one in meta "kek_id" (ledger/vault.h KekId), and builds the retention
+// index once for a ledger created before it existed (ledger/retention.h).
 //
 // Failure: a failed write answers every command of its batch kUnavailable,
 // does not advance the seq, undoes the batch's slot reservations, and makes
@@ -81,6 +88,8 @@ class LedgerImpl final : public Ledger {
   // error when it succeeds.
   void ProbeRecovery();
   void NotifierLoop();
+  void RetentionLoop();
+  Status CheckKek();
   void SetWriteError(Status s);
 
   LedgerOptions options_;
@@ -100,6 +109,11 @@ class LedgerImpl final : public Ledger {
   std::vector<Waiter> waiters_;  // guarded by waiters_mu_
   bool notifier_stop_ = false;   // guarded by waiters_mu_
   std::thread notifier_;
+
+  std::mutex retention_mu_;
+  std::condition_variable retention_cv_;
+  bool retention_stop_ = false;  // guarded by retention_mu_
+  std::thread retention_;
 
   // Readers hold it shared while using log_; Close() takes it exclusively
   // to close the DB.

@@ -10,9 +10,9 @@ namespace {
 
 // Names of the Cf values, in enum order. kDefaultColumnFamilyName is unused
 // but always exists.
-const char* const kCfNames[] = {"events",      "residents",   "cards",
-                                "idempotency", "meta",        "vault_keys",
-                                "vault_data",  "vault_blind", "status_slots"};
+const char* const kCfNames[] = {
+    "events",     "residents",  "cards",       "idempotency",  "meta",
+    "vault_keys", "vault_data", "vault_blind", "status_slots", "retention"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 rocksdb::Options DbOptions() {

@@ -13,6 +13,9 @@
 //   vault_blind   'b' + 2 index bytes -> bucket of (blind index, resident_id);
 //                 'r' resident_id -> blind index      (ledger/ledger_batch.h)
 //   status_slots  4-byte BE list, 4-byte BE chunk -> 64-byte bitmap chunk
+//   retention     'c' + 8-byte BE coverage end + resident_id -> "";
+//                 'r' + resident_id -> 8-byte BE coverage end
+//                 (ledger/retention.h)
 // plus the column families of each LogExtension.
 //
 // Extension seam (for the Merkle tree and anything else that must commit
@@ -52,6 +55,7 @@ enum class Cf : int {
   kVaultData,
   kVaultBlind,
   kStatusSlots,
+  kRetention,
   kCount,
 };
 

@@ -200,6 +200,31 @@ Result<PiiRecord> Vault::Unseal(std::string_view resident_id,
   return pii;
 }
 
+Result<std::string> Vault::Rewrap(std::string_view resident_id,
+                                  std::string_view wrapped_key,
+                                  const Vault& target) const {
+  CITYID_ASSIGN_OR_RETURN(std::string data_key,
+                          AesGcmOpen(kek_, resident_id, wrapped_key));
+  Result<std::string> rewrapped =
+      AesGcmSeal(target.kek_, resident_id, data_key);
+  Cleanse(data_key);
+  return rewrapped;
+}
+
+Status Vault::CheckWrappedKey(std::string_view resident_id,
+                              std::string_view wrapped_key) const {
+  CITYID_ASSIGN_OR_RETURN(std::string data_key,
+                          AesGcmOpen(kek_, resident_id, wrapped_key));
+  Cleanse(data_key);
+  return Status::Ok();
+}
+
+std::string Vault::KekId() const {
+  Sha256Digest mac = HmacSha256(kek_, "cityid kek id v1");
+  return HexEncode(
+      std::string_view(reinterpret_cast<const char*>(mac.data()), 16));
+}
+
 std::string Vault::BlindIndex(const PiiRecord& pii) const {
   auto given = pii.find("given_name");
   auto family = pii.find("family_name");

@@ -62,6 +62,21 @@ class Vault {
   // family_name (then there is nothing to deduplicate on).
   std::string BlindIndex(const PiiRecord& pii) const;
 
+  // KEK rotation (`cityid keys rotate-kek`, ledger/vault_admin.h): the data
+  // key in `wrapped_key` unwrapped with this vault's KEK and wrapped anew
+  // under `target`'s. kCorruption when this KEK does not open it.
+  Result<std::string> Rewrap(std::string_view resident_id,
+                             std::string_view wrapped_key,
+                             const Vault& target) const;
+  // OK when this KEK opens `wrapped_key` (the plaintext data key is wiped).
+  Status CheckWrappedKey(std::string_view resident_id,
+                         std::string_view wrapped_key) const;
+  // A public fingerprint of the KEK: lower-case hex of the first 16 bytes of
+  // HMAC-SHA-256(kek, "cityid kek id v1"). Stored in the ledger's meta so a
+  // ledger refuses to start with a KEK that is not the vault's; reveals
+  // nothing about the key.
+  std::string KekId() const;
+
  private:
   std::string kek_;
   std::string blind_index_key_;
