@@ -2,13 +2,33 @@
 // input (or a minimal equivalent) and the expected graceful answer.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <string>
 
 #include "base/bytes.h"
 #include "schemas/event_codec.h"
+
+// The largest single allocation through operator new since the last reset:
+// the regression tests below check the decoder never allocates what the
+// input merely declares (the old decoder caught the resulting bad_alloc or
+// allocated gigabytes and returned kCorruption all the same, so the status
+// alone cannot tell).
+static std::atomic<size_t> g_largest_new{0};
+
+void* operator new(size_t n) {
+  size_t seen = g_largest_new.load();
+  while (n > seen && !g_largest_new.compare_exchange_weak(seen, n)) {
+  }
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace cityid {
 namespace {
@@ -43,7 +63,10 @@ TEST(FuzzRegressionTest, EventWithHugeStringLengthIsCorruptionNotAllocation) {
   ASSERT_GT(frame.size(), 40u);
   ASSERT_TRUE(DecodeEvent(frame).ok());
   PutU64(frame, kFrameHeaderSize + 1 + 8, 3ull << 30);
-  auto decoded = DecodeEvent(Refresh(frame));
+  const std::string bad = Refresh(frame);
+  g_largest_new = 0;
+  auto decoded = DecodeEvent(bad);
+  EXPECT_LT(g_largest_new.load(), 64u << 10) << "allocated what it declared";
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().code(), Code::kCorruption);
 }
@@ -51,7 +74,10 @@ TEST(FuzzRegressionTest, EventWithHugeStringLengthIsCorruptionNotAllocation) {
 TEST(FuzzRegressionTest, EventWithMaximalSizeTagIsCorruption) {
   std::string frame = ReadGolden("v1_card_issued.bin");
   PutU64(frame, kFrameHeaderSize + 1 + 8, ~0ull);
-  auto decoded = DecodeEvent(Refresh(frame));
+  const std::string bad = Refresh(frame);
+  g_largest_new = 0;
+  auto decoded = DecodeEvent(bad);
+  EXPECT_LT(g_largest_new.load(), 64u << 10);
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().code(), Code::kCorruption);
 }
