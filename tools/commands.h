@@ -15,6 +15,8 @@ void AddRegistryCommand(CLI::App* project);
 void AddUpCommand(CLI::App* app);
 void AddKeysCommand(CLI::App* app);
 void AddDemoCommand(CLI::App* app);
+void AddLoadgenCommand(CLI::App* app);
+void AddBenchCommand(CLI::App* app);
 
 // Logs `status` to stderr and returns the process exit code for it (1).
 int Fail(const Status& status);

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   cityid::AddUpCommand(&app);
   cityid::AddKeysCommand(&app);
   cityid::AddDemoCommand(&app);
+  cityid::AddLoadgenCommand(&app);
+  cityid::AddBenchCommand(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,71 @@
+// `cityid bench`: the benchmark suite (SPEC §9). Every row is a figure beside
+// a ceiling measured on the same machine in the same run, and their ratio.
+//
+//   RunBench() starts its own ledger (`<this binary> keys init` and
+//   `<this binary> ledger` in a temporary directory), loads it with the
+//   loadgen engine (tools/loadgen/loadgen.h), and measures the rows in
+//   tools/bench/bench_rows.h. A row that cannot be measured here (no broker)
+//   carries `skipped` and no numbers — never a made-up one.
+//
+// Threading: RunBench() blocks the caller for the whole run (seconds with
+// --quick, many minutes without) and prints progress to stderr.
+#ifndef CITYID_TOOLS_BENCH_BENCH_H_
+#define CITYID_TOOLS_BENCH_BENCH_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace cityid::bench {
+
+struct BenchRow {
+  BenchRow() = default;
+  BenchRow(std::string row_name, std::string row_unit)
+      : name(std::move(row_name)), unit(std::move(row_unit)) {}
+
+  std::string name;
+  std::string unit;
+  std::optional<double> value;
+  std::optional<double> ceiling;
+  std::string ceiling_name;  // what the ceiling is
+  // The target, on the ratio unless target_on_value (then on the value).
+  std::optional<double> target;
+  bool target_on_value = false;
+  bool lower_is_better = false;
+  std::string skipped;  // why the row has no numbers; "" when measured
+  std::string note;     // sizes, conditions
+
+  std::optional<double> ratio() const;
+  // Whether the target is met; nullopt without a target or numbers.
+  std::optional<bool> met() const;
+};
+
+struct BenchOptions {
+  bool quick = false;
+  std::string kafka_bootstrap;  // "" : Kafka rows are skipped
+  std::string cityid_binary;    // "" : this executable
+  std::string work_dir;         // "" : a fresh directory under $TMPDIR
+  bool keep_work_dir = false;
+  int concurrency = 0;         // 0: 4 quick, 16 full
+  double seconds = 0;          // per throughput run; 0: 3 quick, 20 full
+  uint64_t rss_residents = 0;  // 0: 300 quick, 1,000,000 full
+  uint64_t audit_events = 0;   // 0: 20,000 quick, 1,000,000 full
+};
+
+// Runs every row. kUnavailable when the ledger under test cannot be started;
+// a row that fails on its own is reported in its `skipped` with the error.
+Result<std::vector<BenchRow>> RunBench(const BenchOptions& options);
+
+// {"rows": [{"name","value","unit","ceiling","ratio","target",
+//            "lower_is_better", ...}]}; missing numbers are null.
+std::string FormatJson(const std::vector<BenchRow>& rows);
+// One aligned text table.
+std::string FormatTable(const std::vector<BenchRow>& rows);
+
+}  // namespace cityid::bench
+
+#endif  // CITYID_TOOLS_BENCH_BENCH_H_

@@ -1,0 +1,383 @@
+// RunBench: the ledger-backed rows of `cityid bench` and the run's order.
+//
+//   1. keys init + `cityid ledger` in <work>/ledger (a child process)
+//   2. bulk-load residents (loadgen --bulk) -> RSS row
+//   3. realistic mix, closed loop -> peak commands/s
+//   4. open loop at half the peak -> p99 latency
+//   5. read the whole feed (ceiling) -> events for audit replay
+//   6. registry cold rebuild from the feed
+//   7. offline ceilings: synced RocksDB batches, synced single writes
+//   8. Kafka rows when a broker is given; audit replay; status lists
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "base/http_client.h"
+#include "projections/feed_source.h"
+#include "projections/projection_runner.h"
+#include "projections/registry.h"
+#include "tools/bench/bench.h"
+#include "tools/bench/bench_rows.h"
+#include "tools/bench/child_process.h"
+#include "tools/loadgen/loadgen.h"
+
+namespace cityid::bench {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr double kMiB = 1024.0 * 1024.0;
+
+double SecondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+void Say(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+}
+
+Result<std::string> TokenOf(const std::string& dir, const std::string& role) {
+  std::ifstream in(dir + "/tokens.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text.str(), ec);
+  if (ec || !v.is_object() || !v.as_object().contains(role) ||
+      !v.as_object().at(role).is_string())
+    return NotFound("no " + role + " token in " + dir + "/tokens.json");
+  return std::string(v.as_object().at(role).as_string());
+}
+
+// A running ledger under test and its tokens.
+struct LedgerUnderTest {
+  std::string dir;
+  uint16_t port = 0;
+  std::optional<ChildProcess> process;
+  std::string clerk, supervisor, projection;
+};
+
+Result<LedgerUnderTest> StartLedger(const std::string& binary,
+                                    const std::string& dir,
+                                    std::vector<std::string> extra) {
+  LedgerUnderTest l;
+  l.dir = dir;
+  std::filesystem::create_directories(dir);
+  CITYID_ASSIGN_OR_RETURN(
+      ChildProcess init,
+      ChildProcess::Start({binary, "keys", "init", "--data", dir},
+                          dir + ".init.log"));
+  if (init.Wait(60'000) != 0)
+    return Unavailable("keys init failed; see " + dir + ".init.log");
+  CITYID_ASSIGN_OR_RETURN(l.clerk, TokenOf(dir, "clerk"));
+  CITYID_ASSIGN_OR_RETURN(l.supervisor, TokenOf(dir, "supervisor"));
+  CITYID_ASSIGN_OR_RETURN(l.projection, TokenOf(dir, "projection"));
+  CITYID_ASSIGN_OR_RETURN(l.port, FreePort());
+  std::vector<std::string> argv = {binary, "ledger", "--data",
+                                   dir,    "--port", std::to_string(l.port)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  CITYID_ASSIGN_OR_RETURN(ChildProcess p,
+                          ChildProcess::Start(argv, dir + "/ledger.log"));
+  l.process.emplace(std::move(p));
+  HttpClient client("127.0.0.1", l.port);
+  for (int i = 0; i < 600; ++i) {
+    auto r = client.Get("/readyz", {}, kMicrosPerSecond);
+    if (r.ok() && r->status == 200) return l;
+    if (l.process->Wait(0) != -1 || l.process->pid() < 0)
+      return Unavailable("ledger exited; see " + dir + "/ledger.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Unavailable("ledger not ready in 60 s; see " + dir + "/ledger.log");
+}
+
+loadgen::LoadOptions LoadFor(const LedgerUnderTest& l, const BenchOptions& o) {
+  loadgen::LoadOptions lo;
+  lo.port = l.port;
+  lo.clerk_token = l.clerk;
+  lo.supervisor_token = l.supervisor;
+  lo.concurrency = o.concurrency;
+  lo.duration_s = o.seconds;
+  lo.city.residents = 1'000'000;
+  return lo;
+}
+
+std::string ErrorsText(const loadgen::LoadReport& r) {
+  std::string out;
+  for (const auto& [status, n] : r.errors)
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " x " +
+           (status ? std::to_string(status) : "no answer");
+  return out.empty() ? "no errors" : out;
+}
+
+// Step 2: bulk load and the RSS row.
+BenchRow RssRow(const LedgerUnderTest& l, const BenchOptions& o) {
+  BenchRow row{
+      "ledger_rss_after_" + std::to_string(o.rss_residents) + "_residents",
+      "MiB"};
+  row.ceiling_name = "ledger data directory size on disk";
+  row.target = 512;
+  row.target_on_value = true;
+  row.lower_is_better = true;
+  loadgen::LoadOptions lo = LoadFor(l, o);
+  lo.city.residents = o.rss_residents;
+  lo.city.bulk = true;
+  lo.duration_s = 24 * 3600;
+  lo.progress = true;
+  Say("bulk-loading " + std::to_string(o.rss_residents) + " residents");
+  auto r = loadgen::RunLoad(lo);
+  if (!r.ok()) return row.skipped = r.status().ToString(), row;
+  auto rss = ProcStatusBytes(l.process->pid(), "VmRSS");
+  auto hwm = ProcStatusBytes(l.process->pid(), "VmHWM");
+  if (!rss.ok() || !hwm.ok()) return row.skipped = "no /proc status", row;
+  row.value = static_cast<double>(*rss) / kMiB;
+  row.ceiling = static_cast<double>(DirectoryBytes(l.dir)) / kMiB;
+  char note[256];
+  std::snprintf(note, sizeof note,
+                "VmHWM %.1f MiB; bulk load %llu commands at %.0f/s (%s)",
+                static_cast<double>(*hwm) / kMiB,
+                static_cast<unsigned long long>(r->commands), r->throughput,
+                ErrorsText(*r).c_str());
+  row.note = note;
+  return row;
+}
+
+// Step 5: reads the whole feed; events/s, and the bytes (up to `keep`).
+Result<double> ReadFeed(const LedgerUnderTest& l, size_t keep,
+                        std::vector<std::string>* events, uint64_t* head) {
+  FeedSource source({"127.0.0.1", l.port, l.projection});
+  uint64_t after = 0, n = 0;
+  const auto start = SteadyClock::now();
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(auto batch, source.Fetch(after, 1000, 0));
+    if (batch.empty()) break;
+    for (auto& e : batch) {
+      if (events->size() < keep) events->push_back(std::move(e.bytes));
+      after = e.seq;
+      ++n;
+    }
+    if (source.HeadSeq() && after >= *source.HeadSeq()) break;
+  }
+  *head = after;
+  return static_cast<double>(n) / SecondsSince(start);
+}
+
+// Step 6: a cold registry rebuild from the feed, events/s.
+Result<double> RebuildRegistry(const LedgerUnderTest& l, const std::string& dir,
+                               uint64_t head) {
+  CITYID_ASSIGN_OR_RETURN(auto store, ProjectionStore::Open(dir, "registry"));
+  Registry registry(store.get(), SystemClock::Default());
+  FeedSource source({"127.0.0.1", l.port, l.projection});
+  ProjectionRunner runner(store.get(), &registry, &source,
+                          {.batch_limit = 1000, .wait = 0});
+  const auto start = SteadyClock::now();
+  while (runner.position() < head) {
+    CITYID_ASSIGN_OR_RETURN(size_t n, runner.RunOnce());
+    if (n == 0) return Internal("registry stalled before the head");
+  }
+  return static_cast<double>(head) / SecondsSince(start);
+}
+
+void Defaults(BenchOptions* o) {
+  if (o->concurrency <= 0) o->concurrency = o->quick ? 4 : 16;
+  if (o->seconds <= 0) o->seconds = o->quick ? 3 : 20;
+  if (o->rss_residents == 0) o->rss_residents = o->quick ? 300 : 1'000'000;
+  if (o->audit_events == 0) o->audit_events = o->quick ? 20'000 : 1'000'000;
+  if (o->cityid_binary.empty()) o->cityid_binary = SelfExe();
+}
+
+}  // namespace
+
+namespace {
+
+// Steps 3-4 on one ledger: peak, then half of it. `prefix` names the mode.
+void ThroughputRows(const LedgerUnderTest& l, const BenchOptions& o,
+                    const std::string& mode, BenchRow* peak_row,
+                    BenchRow* p99_row, double* peak_out) {
+  loadgen::LoadOptions lo = LoadFor(l, o);
+  lo.city.seed = 2;
+  Say(mode + ": peak (closed loop, " + std::to_string(o.concurrency) +
+      " clients)");
+  auto peak = loadgen::RunLoad(lo);
+  if (!peak.ok() || peak->ok == 0) {
+    peak_row->skipped = peak.ok() ? "no command succeeded: " + ErrorsText(*peak)
+                                  : peak.status().ToString();
+    if (p99_row) p99_row->skipped = peak_row->skipped;
+    return;
+  }
+  const double ok_rate = static_cast<double>(peak->ok) / peak->seconds;
+  *peak_out = ok_rate;
+  peak_row->value = ok_rate;
+  char note[256];
+  std::snprintf(note, sizeof note,
+                "%d clients, %.0f s, realistic mix, p99 %.1f ms at peak; %s",
+                o.concurrency, peak->seconds, peak->p99_ms,
+                ErrorsText(*peak).c_str());
+  peak_row->note = note;
+  if (!p99_row) return;
+  lo.rate = ok_rate / 2;
+  lo.city.seed = 3;
+  Say(mode + ": half of peak, open loop at " + std::to_string(lo.rate) + "/s");
+  auto half = loadgen::RunLoad(lo);
+  if (!half.ok()) return void(p99_row->skipped = half.status().ToString());
+  p99_row->value = half->p99_ms;
+  std::snprintf(
+      note, sizeof note,
+      "open loop %.0f/s achieved %.0f/s, p50 %.2f ms, max %.1f ms; %s", lo.rate,
+      half->throughput, half->p50_ms, half->max_ms, ErrorsText(*half).c_str());
+  p99_row->note = note;
+}
+
+double MeanSize(const std::vector<std::string>& events) {
+  if (events.empty()) return 300;
+  double total = 0;
+  for (const auto& e : events) total += static_cast<double>(e.size());
+  return total / static_cast<double>(events.size());
+}
+
+BenchRow Skipped(std::string name, std::string unit, std::string why) {
+  BenchRow r{std::move(name), std::move(unit)};
+  r.skipped = std::move(why);
+  return r;
+}
+
+// Step 8a: Kafka mode rows (or their skipped forms).
+void KafkaRows(const BenchOptions& o, const std::string& work,
+               size_t event_bytes, std::vector<BenchRow>* rows) {
+  BenchRow cmds{"kafka_ledger_commands_per_s", "commands/s"};
+  cmds.ceiling_name = "raw librdkafka producer, acks=all, idempotent, " +
+                      std::to_string(event_bytes) + "-byte records";
+  cmds.target = 0.5;
+  BenchRow rebuild{"projection_rebuild_from_kafka_events_per_s", "events/s"};
+  if (o.kafka_bootstrap.empty()) {
+    cmds.skipped = rebuild.skipped = "no broker (pass --kafka BOOTSTRAP)";
+    rows->push_back(cmds);
+    rows->push_back(rebuild);
+    return;
+  }
+  Say("kafka: raw producer ceiling");
+  auto raw = RawProducerRecordsPerSecond(o.kafka_bootstrap, event_bytes,
+                                         o.quick ? 20'000 : 200'000);
+  if (raw.ok()) cmds.ceiling = *raw;
+  auto ledger = StartLedger(
+      o.cityid_binary, work + "/kledger",
+      {"--kafka", o.kafka_bootstrap, "--set",
+       "kafka.topic_prefix=bench-" + HexEncode(RandomBytes(4)) + "."});
+  if (!raw.ok()) {
+    cmds.skipped = "raw producer: " + raw.status().ToString();
+  } else if (!ledger.ok()) {
+    cmds.skipped = "Kafka-mode ledger: " + ledger.status().ToString();
+  } else {
+    double peak = 0;
+    ThroughputRows(*ledger, o, "kafka", &cmds, nullptr, &peak);
+  }
+  rebuild.skipped =
+      "not measured: bench does not yet drive KafkaSource and a raw consumer";
+  rows->push_back(cmds);
+  rows->push_back(rebuild);
+}
+
+// Step 8b: audit replay over the feed's events.
+BenchRow AuditRow(const std::vector<std::string>& events, uint64_t total) {
+  BenchRow row{"audit_replay_events_per_s", "events/s"};
+  row.ceiling_name = "SHA-256 over the same event bytes, one pass";
+  row.target = 0.5;
+  auto f = MeasureReplay(events, total);
+  if (!f.ok()) return row.skipped = f.status().ToString(), row;
+  row.value = f->replay_events_per_s;
+  row.ceiling = f->sha256_events_per_s;
+  row.note = std::to_string(f->events) + " events (" +
+             std::to_string(events.size()) + " distinct from the feed, " +
+             std::to_string(f->bytes / std::max<uint64_t>(f->events, 1)) +
+             " B mean), decode+CRC32C+leaf hash+root fold; " +
+             std::to_string(f->decode_failures) + " decode failures";
+  return row;
+}
+
+}  // namespace
+
+Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
+  BenchOptions o = options;
+  Defaults(&o);
+  std::string work = o.work_dir;
+  if (work.empty()) {
+    std::string tmpl = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+    tmpl += "/cityid-bench-XXXXXX";
+    if (!mkdtemp(tmpl.data())) return Unavailable("mkdtemp failed");
+    work = tmpl;
+  }
+  std::vector<BenchRow> rows;
+  std::vector<std::string> events;
+  {
+    CITYID_ASSIGN_OR_RETURN(LedgerUnderTest ledger,
+                            StartLedger(o.cityid_binary, work + "/ledger", {}));
+    BenchRow rss = RssRow(ledger, o);
+    BenchRow peak{"embedded_ledger_commands_per_s", "commands/s"};
+    peak.target = 0.5;
+    BenchRow p99{"p99_command_latency_at_half_peak_ms", "ms"};
+    p99.target = 10;
+    p99.target_on_value = true;
+    p99.lower_is_better = true;
+    double peak_rate = 0;
+    ThroughputRows(ledger, o, "embedded", &peak, &p99, &peak_rate);
+    Say("feed read and registry rebuild");
+    BenchRow rebuild{"projection_rebuild_from_feed_events_per_s", "events/s"};
+    rebuild.ceiling_name = "raw feed read (GET /v1/events, 1000 per page)";
+    rebuild.target = 0.5;
+    uint64_t head = 0;
+    auto feed = ReadFeed(ledger, o.quick ? 20'000 : 300'000, &events, &head);
+    auto rebuilt = feed.ok() ? RebuildRegistry(ledger, work + "/registry", head)
+                             : Result<double>(feed.status());
+    if (rebuilt.ok()) {
+      rebuild.value = *rebuilt;
+      rebuild.ceiling = *feed;
+      rebuild.note = std::to_string(head) +
+                     " events, registry store synced "
+                     "per 1000-event batch";
+    } else {
+      rebuild.skipped = rebuilt.status().ToString();
+    }
+    ledger.process->Stop();
+    const auto event_bytes = static_cast<size_t>(MeanSize(events));
+    Say("RocksDB ceilings");
+    auto ceiling = SyncedWriteBatchCommandsPerSecond(
+        work + "/rocks-batch", o.concurrency, event_bytes, o.seconds);
+    if (ceiling.ok()) peak.ceiling = *ceiling;
+    peak.ceiling_name = "synced RocksDB WriteBatch, " +
+                        std::to_string(o.concurrency) + " commands of (" +
+                        std::to_string(event_bytes) +
+                        " B event + 128 B state)"
+                        " per batch, one writer";
+    auto p99_floor = SyncedWriteP99Ms(work + "/rocks-p99", event_bytes,
+                                      o.quick ? 200 : 2000, 0);
+    if (p99_floor.ok()) p99.ceiling = *p99_floor;
+    p99.ceiling_name = "p99 of one synced RocksDB WriteBatch (one command)";
+    rows.push_back(peak);
+    rows.push_back(p99);
+    KafkaRows(o, work, event_bytes, &rows);
+    rows.push_back(rebuild);
+    rows.push_back(rss);
+    if (o.rss_residents < 10'000'000)
+      rows.push_back(Skipped(
+          "ledger_rss_after_10000000_residents", "MiB",
+          "not run (pass --rss-residents 10000000; at the bulk rate above "
+          "that is hours on this machine)"));
+  }
+  Say("audit replay");
+  rows.push_back(AuditRow(events, o.audit_events));
+  Say("status lists");
+  for (BenchRow& r : StatusListRows(o.quick ? 131'072 : 1'000'000))
+    rows.push_back(std::move(r));
+  if (o.work_dir.empty() && !o.keep_work_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(work, ec);
+  }
+  return rows;
+}
+
+}  // namespace cityid::bench

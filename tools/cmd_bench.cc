@@ -1,0 +1,49 @@
+// `cityid bench`: the benchmark suite (SPEC §9); tools/bench/bench.h does
+// the work, this file parses flags and prints the table or JSON.
+#include <iostream>
+
+#include "tools/bench/bench.h"
+#include "tools/commands.h"
+
+namespace cityid {
+namespace {
+
+struct BenchFlags {
+  bench::BenchOptions options;
+  bool json = false;
+};
+
+int Run(const BenchFlags& flags) {
+  auto rows = bench::RunBench(flags.options);
+  if (!rows.ok()) return Fail(rows.status());
+  std::cout << (flags.json ? bench::FormatJson(*rows) + "\n"
+                           : bench::FormatTable(*rows));
+  return 0;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App* app) {
+  auto flags = std::make_shared<BenchFlags>();
+  bench::BenchOptions& o = flags->options;
+  CLI::App* cmd = app->add_subcommand(
+      "bench", "benchmark suite: each figure beside its ceiling (SPEC §9)");
+  cmd->add_flag("--quick", o.quick, "small sizes (CI smoke test)");
+  cmd->add_flag("--json", flags->json, "print {\"rows\": [...]} as JSON");
+  cmd->add_option("--kafka", o.kafka_bootstrap,
+                  "Kafka bootstrap servers for the Kafka rows");
+  cmd->add_option("--work-dir", o.work_dir,
+                  "where the ledger under test lives (kept afterwards)");
+  cmd->add_option("--concurrency", o.concurrency, "load clients (4 quick, 16)");
+  cmd->add_option("--seconds", o.seconds, "per throughput run (3 quick, 20)");
+  cmd->add_option("--rss-residents", o.rss_residents,
+                  "residents bulk-loaded before the RSS reading (300 quick, "
+                  "1000000)");
+  cmd->add_option("--audit-events", o.audit_events,
+                  "events replayed in the audit row (20000 quick, 1000000)");
+  cmd->add_option("--cityid", o.cityid_binary,
+                  "cityid binary for the ledger under test (default: this)");
+  cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });
+}
+
+}  // namespace cityid
