@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -97,6 +98,7 @@ struct HttpServer::Core {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
       work;
   tcp::acceptor acceptor{asio::make_strand(ioc)};
+  asio::steady_timer accept_retry{acceptor.get_executor()};
 };
 
 namespace {
@@ -411,8 +413,16 @@ void HttpServer::Core::Accept() {
   acceptor.async_accept(
       asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec) OnAccept(std::move(socket));
-        Accept();
+        if (!ec) {
+          OnAccept(std::move(socket));
+          return Accept();
+        }
+        // Out of file descriptors and the like: retrying at once would spin.
+        spdlog::warn("http: accept failed: {}", ec.message());
+        accept_retry.expires_after(std::chrono::milliseconds(50));
+        accept_retry.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec) Accept();
+        });
       });
 }
 
@@ -546,6 +556,7 @@ void HttpServer::Stop() {
   asio::post(c.acceptor.get_executor(), [&c] {
     beast::error_code ignored;
     c.acceptor.close(ignored);
+    c.accept_retry.cancel();
   });
   {
     std::lock_guard<std::mutex> lock(c.mu);
