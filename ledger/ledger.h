@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,28 @@ class EventSink {
                        std::function<void(Status)> done) = 0;
 };
 
+// The current vault entry of one resident, as the vault topic carries it
+// (SPEC §6): both fields set, or neither (erased: a tombstone).
+struct VaultRecord {
+  std::string resident_id;
+  std::optional<std::string> wrapped_key;  // data key sealed under the KEK
+  std::optional<std::string> ciphertext;   // PII sealed under the data key
+};
+
+// Receives the vault entries a batch changed (Kafka mode: the compacted
+// vault topic, ledger/kafka_vault.h). Called on the writer thread after the
+// batch is durable locally and before the EventSink; blocks until the
+// records are acknowledged. A non-OK status fails the batch's commands with
+// kUnavailable (their events stay durable); the residents stay in an outbox
+// (meta "vault_outbox/<id>", written in the batch) and their CURRENT entries
+// are sent again with the next batch, so a later erasure is never overtaken
+// by an older record.
+class VaultSink {
+ public:
+  virtual ~VaultSink() = default;
+  virtual Status Publish(const std::vector<VaultRecord>& records) = 0;
+};
+
 struct LedgerOptions {
   std::string data_dir;             // RocksDB lives in data_dir/ledger
   std::string kek_file;             // 32-byte key-encryption key (raw)
@@ -81,6 +104,7 @@ struct LedgerOptions {
   Micros retention_sweep_interval = 600 * kMicrosPerSecond;
   size_t retention_sweep_limit = 256;
   EventSink* sink = nullptr;           // null: embedded mode
+  VaultSink* vault_sink = nullptr;     // null: the vault stays local
   // Writers of extra column families committed in each batch's WriteBatch
   // (e.g. the Merkle node store); borrowed, must outlive the Ledger.
   std::vector<LogExtension*> extensions;

@@ -52,6 +52,10 @@ class LedgerBatch {
 
   const std::vector<StoredEvent>& events() const { return events_; }
   uint64_t last_seq() const { return next_seq_ - 1; }
+  // Residents whose vault entry this batch wrote or deleted.
+  std::vector<std::string> vault_changed() const {
+    return {dirty_sealed_.begin(), dirty_sealed_.end()};
+  }
   // Vault keys deleted by this batch, to compact once it is durable.
   const std::vector<std::pair<Cf, std::string>>& erased_keys() const {
     return erased_keys_;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <future>
+#include <set>
 
 #include "ledger/retention.h"
 
@@ -14,6 +15,8 @@ constexpr char kListSizeKey[] = "status_list_size";
 constexpr char kKekIdKey[] = "kek_id";
 constexpr char kRetentionIndexKey[] = "retention_index";
 constexpr char kRetentionActor[] = "system:retention";
+constexpr char kVaultOutboxPrefix[] = "vault_outbox/";
+constexpr size_t kVaultBacklogLimit = 1000;
 
 constexpr std::chrono::seconds kRecoveryProbeInterval(1);
 
@@ -86,6 +89,8 @@ Status LedgerImpl::Init() {
   CITYID_ASSIGN_OR_RETURN(std::optional<std::string> indexed,
                           log_->Get(Cf::kMeta, kRetentionIndexKey));
   if (!indexed) CITYID_RETURN_IF_ERROR(BackfillRetentionIndex(*log_));
+  // Vault records an earlier run could not publish go out with the next batch.
+  vault_backlog_ = options_.vault_sink != nullptr;
   CITYID_ASSIGN_OR_RETURN(uint64_t last, log_->LastEventSeq());
   last_seq_.store(last);
   CITYID_RETURN_IF_ERROR(slots_->Load(*log_));
@@ -103,9 +108,6 @@ Status LedgerImpl::Init() {
   return Status::Ok();
 }
 
-void LedgerImpl::Submit(Command command, CommandContext context,
-                        Callback done) {
-  {
 // The vault must be opened with the KEK that wrapped its data keys: a wrong
 // one would read nothing and wrap new keys under a KEK nobody keeps. The
 // KEK's fingerprint is kept in meta; a ledger without one (created before
@@ -167,6 +169,9 @@ void LedgerImpl::RetentionLoop() {
   }
 }
 
+void LedgerImpl::Submit(Command command, CommandContext context,
+                        Callback done) {
+  {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (!closing_) {
       queue_.push_back(
@@ -257,6 +262,9 @@ Status LedgerImpl::Commit(LedgerBatch& batch) {
     std::lock_guard<std::mutex> lock(waiters_mu_);
     waiters_cv_.notify_all();
   }
+  if (options_.vault_sink != nullptr) {
+    CITYID_RETURN_IF_ERROR(PublishVault(batch.vault_changed()));
+  }
   if (options_.sink == nullptr) return Status::Ok();
   return Publish(batch.events());
 }
@@ -265,6 +273,12 @@ Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
   rocksdb::WriteBatch wb;
   Status s = batch.StageRetention();
   if (s.ok()) batch.Build(wb);
+  if (s.ok() && options_.vault_sink != nullptr) {
+    for (const std::string& rid : batch.vault_changed()) {
+      wb.Put(log_->handle(Cf::kMeta), kVaultOutboxPrefix + rid, "")
+          .PermitUncheckedError();
+    }
+  }
   size_t added = 0;
   for (; s.ok() && added < options_.extensions.size(); ++added) {
     s = options_.extensions[added]->AddToBatch(batch.events(), wb);
@@ -281,6 +295,55 @@ Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
   }
   SetWriteError(Status::Ok());
   return Status::Ok();
+}
+
+// Sends the current vault entry of every changed resident and of every
+// resident left in the outbox by an earlier failure, then clears their
+// outbox entries. Writer thread.
+Status LedgerImpl::PublishVault(const std::vector<std::string>& changed) {
+  std::set<std::string> rids(changed.begin(), changed.end());
+  bool more = false;
+  if (vault_backlog_) {
+    Status scanned = log_->ForEach(
+        Cf::kMeta, kVaultOutboxPrefix, [&](std::string_view key, auto) {
+          if (rids.size() >= changed.size() + kVaultBacklogLimit) {
+            more = true;
+            return Conflict("stop");
+          }
+          rids.emplace(key.substr(sizeof(kVaultOutboxPrefix) - 1));
+          return Status::Ok();
+        });
+    if (!scanned.ok() && !more) return scanned;
+  }
+  if (rids.empty()) return Status::Ok();
+  std::vector<VaultRecord> records;
+  for (const std::string& rid : rids) {
+    VaultRecord r{rid, std::nullopt, std::nullopt};
+    CITYID_ASSIGN_OR_RETURN(std::optional<std::string> key,
+                            log_->Get(Cf::kVaultKeys, rid));
+    CITYID_ASSIGN_OR_RETURN(std::optional<std::string> data,
+                            log_->Get(Cf::kVaultData, rid));
+    if (key && data) {
+      r.wrapped_key = std::move(key);
+      r.ciphertext = std::move(data);
+    }
+    records.push_back(std::move(r));
+  }
+  if (Status s = options_.vault_sink->Publish(records); !s.ok()) {
+    vault_backlog_ = true;
+    spdlog::warn("ledger: {} vault record(s) not yet published: {}",
+                 records.size(), s.ToString());
+    return Unavailable("events are durable locally but the vault is not yet "
+                       "published: " +
+                       s.message());
+  }
+  rocksdb::WriteBatch wb;
+  for (const std::string& rid : rids) {
+    wb.Delete(log_->handle(Cf::kMeta), kVaultOutboxPrefix + rid)
+        .PermitUncheckedError();
+  }
+  vault_backlog_ = more;
+  return log_->Write(wb);
 }
 
 Status LedgerImpl::Publish(const std::vector<StoredEvent>& events) {
@@ -310,14 +373,14 @@ Status LedgerImpl::Ready() const {
 void LedgerImpl::Close() {
   std::call_once(close_once_, [this] {
     {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      closing_ = true;
-    {
       std::lock_guard<std::mutex> lock(retention_mu_);
       retention_stop_ = true;
       retention_cv_.notify_all();
     }
     if (retention_.joinable()) retention_.join();
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      closing_ = true;
       queue_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();

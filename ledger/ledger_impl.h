@@ -4,8 +4,9 @@
 //   - callers: Submit() queues; reads (ReadEvents, GetCard, ...) go straight
 //     to RocksDB, which only ever holds whole, synced batches.
 //   - the writer: takes up to max_batch queued commands, decides them in a
-//     LedgerBatch, writes ONE synced WriteBatch, publishes to the sink (if
-//     any), then answers every callback. After a write that deleted vault
+//     LedgerBatch, writes ONE synced WriteBatch, publishes the changed vault
+//     entries to the vault sink and the events to the sink (if any), then
+//     answers every callback. After a write that deleted vault
 //     entries it compacts them away before answering.
 //   - the notifier: runs WaitForEvents callbacks when LastSeq() passes their
 //     mark or their timeout elapses, so a long-poll never blocks the writer.
@@ -83,6 +84,7 @@ class LedgerImpl final : public Ledger {
   Status Commit(LedgerBatch& batch);
   Status WriteBatch(LedgerBatch& batch);
   Status Publish(const std::vector<StoredEvent>& events);
+  Status PublishVault(const std::vector<std::string>& changed);
   bool HasWriteError() const;
   // After a failed write: Resume() and a small synced write; clears the
   // error when it succeeds.
@@ -124,6 +126,7 @@ class LedgerImpl final : public Ledger {
   bool closed_ = false;  // guarded by state_mu_
   std::once_flag close_once_;
   size_t opened_extensions_ = 0;  // extensions whose OnOpen succeeded
+  bool vault_backlog_ = false;    // writer thread: outbox may hold entries
 };
 
 }  // namespace cityid
