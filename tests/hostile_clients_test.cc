@@ -153,7 +153,7 @@ TEST_F(HostileClientsTest, SlowBodyTimesOutWhileNormalClientIsServed) {
   const auto begin = Clock::now();
   while (Clock::now() - begin < seconds(40)) {
     if (!slow.Send(" ")) break;
-    const std::string got = slow.ReadUntilClose(milliseconds(1000));
+    slow.ReadUntilClose(milliseconds(1000));
     if (slow.closed()) break;
   }
   EXPECT_TRUE(slow.closed());
@@ -186,7 +186,9 @@ TEST_F(HostileClientsTest, ConnectionCapAnswers503PromptlyAndServesAgain) {
     HttpClient fresh("127.0.0.1", port_);
     const auto begin = Clock::now();
     auto res = fresh.Get("/v1/position", {}, 5 * kMicrosPerSecond);
-    if (res.ok()) EXPECT_EQ(res->status, 503);
+    if (res.ok()) {
+      EXPECT_EQ(res->status, 503);
+    }
     EXPECT_LT(Clock::now() - begin, milliseconds(1000));
   }
   // ...and served once a slot frees up.

@@ -10,12 +10,39 @@ namespace cityid {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+fs::path Normal(const std::string& p) {
+  std::error_code ec;
+  fs::path abs = fs::weakly_canonical(fs::absolute(p), ec);
+  if (ec) abs = fs::absolute(p).lexically_normal();
+  // "a/b/" and "a/b" are the same directory.
+  if (!abs.has_filename() && abs.has_parent_path()) abs = abs.parent_path();
+  return abs;
+}
+
+}  // namespace
+
+bool IsInsideDirectory(const std::string& path, const std::string& dir) {
+  const fs::path p = Normal(path), d = Normal(dir);
+  auto pi = p.begin();
+  for (auto di = d.begin(); di != d.end(); ++di, ++pi) {
+    if (pi == p.end() || *pi != *di) return false;
+  }
+  return true;
+}
+
 DataLayout LayoutFor(const Config& config) {
   DataLayout l;
   l.data_dir = config.GetString("data");
   l.keys_dir = config.GetString("keys.dir");
-  if (l.keys_dir.empty()) l.keys_dir = (fs::path(l.data_dir) / "keys").string();
-  l.kek_file = (fs::path(l.keys_dir) / "kek.key").string();
+  if (l.keys_dir.empty()) {
+    // A sibling of the data directory: "./var" -> "./var.keys".
+    l.keys_dir = Normal(l.data_dir).string() + ".keys";
+  }
+  l.kek_file = config.GetString("kek.file");
+  if (l.kek_file.empty())
+    l.kek_file = (fs::path(l.keys_dir) / "kek.key").string();
   l.blind_index_key = (fs::path(l.keys_dir) / "blind_index.key").string();
   l.tokens_file = (fs::path(l.data_dir) / "tokens.json").string();
   l.auth_file = (fs::path(l.data_dir) / "auth.json").string();
@@ -29,6 +56,12 @@ Status BootstrapDataDir(const DataLayout& layout, bool* created) {
   if (ec)
     return Unavailable("cannot create " + layout.data_dir + ": " +
                        ec.message());
+  if (IsInsideDirectory(layout.kek_file, layout.data_dir)) {
+    return InvalidArgument(
+        "the key-encryption key " + layout.kek_file +
+        " must not be inside the data directory " + layout.data_dir +
+        " (set keys.dir or kek.file / CITYID_KEK_FILE elsewhere)");
+  }
   CITYID_RETURN_IF_ERROR(EnsureRandomKeyFile(layout.kek_file, 32));
   CITYID_RETURN_IF_ERROR(EnsureRandomKeyFile(layout.blind_index_key, 32));
   if (fs::exists(layout.tokens_file) && fs::exists(layout.auth_file))

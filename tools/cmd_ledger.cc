@@ -31,6 +31,15 @@ Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
   if (list_size < 131072)
     return InvalidArgument("status_list.size must be at least 131072");
   o.status_list_size = static_cast<uint32_t>(list_size);
+  // Retention (privacy, SPEC §6): 0 days = off.
+  CITYID_ASSIGN_OR_RETURN(int64_t retention, config.GetInt("retention.days"));
+  CITYID_ASSIGN_OR_RETURN(int64_t sweep_s,
+                          config.GetInt("retention.sweep_interval_s"));
+  if (retention < 0 || retention > 36500 || sweep_s < 0)
+    return InvalidArgument("retention.days must be 0-36500, "
+                           "retention.sweep_interval_s >= 0");
+  o.retention_days = static_cast<int>(retention);
+  o.retention_sweep_interval = sweep_s * kMicrosPerSecond;
   return o;
 }
 

@@ -14,6 +14,7 @@ void AddLedgerCommand(CLI::App* app);
 void AddRegistryCommand(CLI::App* project);
 void AddUpCommand(CLI::App* app);
 void AddKeysCommand(CLI::App* app);
+void AddTokensCommand(CLI::App* app);
 void AddDemoCommand(CLI::App* app);
 void AddLoadgenCommand(CLI::App* app);
 void AddBenchCommand(CLI::App* app);

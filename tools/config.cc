@@ -28,7 +28,8 @@ const std::map<std::string, std::string>& Defaults() {
       {"http.max_connections", "1024"},
       {"http.header_timeout_ms", "10000"},
       {"http.idle_timeout_ms", "60000"},
-      {"keys.dir", ""},  // default: <data>/keys
+      {"keys.dir", ""},  // default: <data>.keys (outside the data directory)
+      {"kek.file", ""},  // default: <keys.dir>/kek.key; env CITYID_KEK_FILE
       {"privacy.pii_fields", "given_name,family_name,date_of_birth"},
       {"card.standard_days", "1825"},
       {"card.youth_days", "730"},
@@ -36,6 +37,7 @@ const std::map<std::string, std::string>& Defaults() {
       {"card.grace_days", "365"},
       {"status_list.size", "131072"},
       {"retention.days", "0"},  // 0: no automatic erasure
+      {"retention.sweep_interval_s", "600"},
       {"stats.k", "10"},
       {"kafka.bootstrap", ""},
       {"kafka.topic_prefix", "cityid."},

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cityid::AddRegistryCommand(project);
   cityid::AddUpCommand(&app);
   cityid::AddKeysCommand(&app);
+  cityid::AddTokensCommand(&app);
   cityid::AddDemoCommand(&app);
   cityid::AddLoadgenCommand(&app);
   cityid::AddBenchCommand(&app);
