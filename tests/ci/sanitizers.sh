@@ -17,7 +17,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 JOBS="${JOBS:-2}"
 MODE="${1:-asan}"
 UNIT_TARGETS=(base_test schemas_test ledger_test integrity_test api_test
-              statuslist_test disk_fault_injection_test)
+              statuslist_test disk_fault_injection_test fuzz_regression_test)
 
 if [ "$MODE" = "tsan" ]; then
   BUILD="${BUILD_DIR:-$ROOT/build-tsan}"
