@@ -10,7 +10,7 @@ PACKAGES=(
   libcereal-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev zlib1g-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
   libfmt-dev
-  clang clang-format
+  clang clang-format libclang-rt-14-dev llvm-14
   openjdk-17-jre-headless maven
   chromium chromium-driver
   curl python3 procps
