@@ -10,6 +10,7 @@
 //   8. Kafka rows when a broker is given; audit replay; status lists
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -221,6 +222,8 @@ void ThroughputRows(const LedgerUnderTest& l, const BenchOptions& o,
   peak_row->note = note;
   if (!p99_row) return;
   lo.rate = ok_rate / 2;
+  // Open loop needs spare clients: each one waits for its answer.
+  lo.concurrency = std::max(o.concurrency * 4, 32);
   lo.city.seed = 3;
   Say(mode + ": half of peak, open loop at " + std::to_string(lo.rate) + "/s");
   auto half = loadgen::RunLoad(lo);

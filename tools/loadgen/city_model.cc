@@ -104,7 +104,7 @@ bool CityModel::Next(Op* op) {
     bool got = false;
     switch (op->kind) {
       case OpKind::kEnroll:
-        op->index = enrolled_++;
+        op->index = params_.seed * 1'000'000'000 + enrolled_++;
         got = true;
         break;
       case OpKind::kIssue:

@@ -50,7 +50,7 @@ struct Op {
   OpKind kind = OpKind::kEnroll;
   int64_t resident = -1;  // index into the model's residents
   int64_t card = -1;      // index into the model's cards
-  uint64_t index = 0;     // enroll: the resident's number (names)
+  uint64_t index = 0;     // enroll: seed * 10^9 + the resident's number (names)
 };
 
 class CityModel {
