@@ -148,8 +148,10 @@ Result<SigningKey> LoadOrCreateSigningKey(const std::string& path,
   if (fs::exists(path)) return SigningKey::LoadPemFile(path);
   std::error_code ec;
   const fs::path parent = fs::path(path).parent_path();
-  if (!parent.empty()) {
+  if (!parent.empty() && !fs::exists(parent)) {
+    // A new keys directory is the owner's only (mode 0700).
     fs::create_directories(parent, ec);
+    if (!ec) fs::permissions(parent, fs::perms::owner_all, ec);
     if (ec) return Unavailable("cannot create " + parent.string());
   }
   CITYID_ASSIGN_OR_RETURN(SigningKey key, SigningKey::Generate());

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "api/auth.h"
+#include "projections/revocation_keys.h"
 #include "tools/key_files.h"
 
 namespace cityid {
@@ -44,6 +45,7 @@ DataLayout LayoutFor(const Config& config) {
   if (l.kek_file.empty())
     l.kek_file = (fs::path(l.keys_dir) / "kek.key").string();
   l.blind_index_key = (fs::path(l.keys_dir) / "blind_index.key").string();
+  l.statuslist_key = (fs::path(l.keys_dir) / "statuslist.pem").string();
   l.tokens_file = (fs::path(l.data_dir) / "tokens.json").string();
   l.auth_file = (fs::path(l.data_dir) / "auth.json").string();
   return l;
@@ -64,6 +66,10 @@ Status BootstrapDataDir(const DataLayout& layout, bool* created) {
   }
   CITYID_RETURN_IF_ERROR(EnsureRandomKeyFile(layout.kek_file, 32));
   CITYID_RETURN_IF_ERROR(EnsureRandomKeyFile(layout.blind_index_key, 32));
+  // The status-list signing key: SigningKey::Generate + SavePemFile (0600)
+  // when missing.
+  CITYID_RETURN_IF_ERROR(
+      LoadOrCreateSigningKey(layout.statuslist_key).status());
   if (fs::exists(layout.tokens_file) && fs::exists(layout.auth_file))
     return Status::Ok();
 

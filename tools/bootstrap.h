@@ -27,6 +27,7 @@ struct DataLayout {
   std::string keys_dir;         // keys.dir, default <data>.keys
   std::string kek_file;         // kek.file, default <keys>/kek.key
   std::string blind_index_key;  // <keys>/blind_index.key
+  std::string statuslist_key;   // <keys>/statuslist.pem (Ed25519, PKCS#8)
   std::string tokens_file;      // <data>/tokens.json
   std::string auth_file;        // <data>/auth.json
 };

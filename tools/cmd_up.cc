@@ -65,6 +65,10 @@ std::vector<ChildSpec> Children(const UpFlags& flags, const Config& config) {
   registry.argv.insert(registry.argv.end(),
                        {"--ledger-url", Url(config, "ledger.port")});
   children.push_back(std::move(registry));
+  ChildSpec revocations = child("revocations", {"project", "revocations"});
+  revocations.argv.insert(revocations.argv.end(),
+                          {"--ledger-url", Url(config, "ledger.port")});
+  children.push_back(std::move(revocations));
   if (flags.demo) {
     const DataLayout layout = LayoutFor(config);
     ChildSpec demo{
@@ -84,6 +88,8 @@ void PrintBanner(const Config& config, bool created) {
   std::cout << "cityid is up\n"
             << "  ledger    " << Url(config, "ledger.port") << "\n"
             << "  registry  " << Url(config, "registry.port") << "\n"
+            << "  revocations " << Url(config, "revocations.port")
+            << "  (public status lists and keys)\n"
             << "  tokens    "
             << std::filesystem::absolute(layout.tokens_file).string()
             << (created ? "  (created now; one bearer token per role)" : "")

@@ -12,6 +12,8 @@ namespace cityid {
 
 void AddLedgerCommand(CLI::App* app);
 void AddRegistryCommand(CLI::App* project);
+void AddRevocationsCommand(CLI::App* project);
+void AddVerifyCommand(CLI::App* app);
 void AddUpCommand(CLI::App* app);
 void AddKeysCommand(CLI::App* app);
 void AddTokensCommand(CLI::App* app);

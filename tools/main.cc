@@ -22,10 +22,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("project", "run one projection process");
   project->require_subcommand(1);
   cityid::AddRegistryCommand(project);
+  cityid::AddRevocationsCommand(project);
   cityid::AddUpCommand(&app);
   cityid::AddKeysCommand(&app);
   cityid::AddTokensCommand(&app);
   cityid::AddDemoCommand(&app);
+  cityid::AddVerifyCommand(&app);
   cityid::AddLoadgenCommand(&app);
   cityid::AddBenchCommand(&app);
   try {

@@ -1,0 +1,147 @@
+// `cityid project revocations`: the revocation status list service
+// (SPEC §4, §5), port 8082.
+//
+// Config keys besides the common ones:
+//   status_list.size              entries per list, as the ledger's
+//                                 (default 131072, never less)
+//   status_list.ttl_seconds       JWT ttl and Cache-Control max-age (300)
+//   status_list.lifetime_seconds  exp - iat of every signed list (86400)
+//   revocations.public_url        base of each list's `sub` URL (default
+//                                 http://<bind>:<revocations.port>)
+// The signing key is <keys>/statuslist.pem (created when missing); retired
+// keys are read from <keys>/statuslist.retired.json.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "api/metrics.h"
+#include "api/revocations_routes.h"
+#include "api/router.h"
+#include "projections/projection.h"
+#include "projections/projection_runner.h"
+#include "projections/revocation_keys.h"
+#include "projections/revocation_publisher.h"
+#include "projections/revocations.h"
+#include "tools/bootstrap.h"
+#include "tools/commands.h"
+#include "tools/event_sources.h"
+#include "tools/logging.h"
+#include "tools/service.h"
+
+namespace cityid {
+namespace {
+
+struct RevocationsFlags {
+  CommonFlags common;
+  std::string ledger_url;
+  bool print_fingerprint = false;
+};
+
+// A positive integer key, or `fallback` when the key is not set.
+Result<int64_t> PositiveInt(const Config& config, const std::string& key,
+                            int64_t fallback) {
+  if (config.GetString(key).empty()) return fallback;
+  CITYID_ASSIGN_OR_RETURN(int64_t v, config.GetInt(key));
+  if (v <= 0) return InvalidArgument(key + " must be a positive integer");
+  return v;
+}
+
+Result<RevocationsOptions> ProjectionOptionsFrom(const Config& config) {
+  CITYID_ASSIGN_OR_RETURN(int64_t size, PositiveInt(config, "status_list.size",
+                                                    kMinStatusListSize));
+  if (size < kMinStatusListSize || size > statuslist::kMaxListEntries) {
+    return InvalidArgument("status_list.size must be between 131072 and " +
+                           std::to_string(statuslist::kMaxListEntries));
+  }
+  return RevocationsOptions{.list_size = static_cast<uint32_t>(size)};
+}
+
+Result<PublisherOptions> PublisherOptionsFrom(const Config& config) {
+  PublisherOptions o;
+  o.base_url = config.GetString("revocations.public_url");
+  if (o.base_url.empty()) {
+    o.base_url = "http://" + config.GetString("bind") + ":" +
+                 config.GetString("revocations.port");
+  }
+  CITYID_ASSIGN_OR_RETURN(o.ttl_seconds,
+                          PositiveInt(config, "status_list.ttl_seconds", 300));
+  CITYID_ASSIGN_OR_RETURN(
+      o.lifetime_seconds,
+      PositiveInt(config, "status_list.lifetime_seconds", 86400));
+  return o;
+}
+
+int Run(const RevocationsFlags& flags) {
+  BlockTerminationSignals();
+  auto config = LoadConfig(flags.common, "revocations.port");
+  if (!config.ok()) return Fail(config.status());
+  SetUpLogging("revocations", config->GetString("log.level"));
+  auto projection_options = ProjectionOptionsFrom(*config);
+  if (!projection_options.ok()) return Fail(projection_options.status());
+  auto store =
+      ProjectionStore::Open(config->GetString("data"), Revocations::kName);
+  if (!store.ok()) return Fail(store.status());
+  auto revocations = Revocations::Create(store->get(), *projection_options);
+  if (!revocations.ok()) return Fail(revocations.status());
+  if (flags.print_fingerprint) {
+    auto fp = (*revocations)->Fingerprint();
+    if (!fp.ok()) return Fail(fp.status());
+    std::cout << (*store)->position() << " " << *fp << "\n";
+    return 0;
+  }
+
+  auto source = MakeEventSource(*config, Revocations::kName, flags.ledger_url);
+  if (!source.ok()) return Fail(source.status());
+  ProjectionRunnerOptions runner_options;
+  auto batch_limit = config->GetInt("projection.batch_limit");
+  if (!batch_limit.ok() || *batch_limit < 1) {
+    return Fail(
+        InvalidArgument("projection.batch_limit must be a positive integer"));
+  }
+  runner_options.batch_limit = static_cast<size_t>(*batch_limit);
+  ProjectionRunner runner(store->get(), revocations->get(), source->get(),
+                          runner_options);
+
+  auto keys = RevocationKeys::Open(LayoutFor(*config).statuslist_key);
+  if (!keys.ok()) return Fail(keys.status());
+  auto publisher_options = PublisherOptionsFrom(*config);
+  if (!publisher_options.ok()) return Fail(publisher_options.status());
+  auto publisher =
+      StatusListPublisher::Create(revocations->get(), keys->get(),
+                                  SystemClock::Default(), *publisher_options);
+  if (!publisher.ok()) return Fail(publisher.status());
+
+  Metrics metrics;
+  Router router(&metrics);
+  RegisterRevocationsRoutes(router, **publisher, runner, metrics);
+  auto options = ServerOptions(*config, "revocations.port");
+  if (!options.ok()) return Fail(options.status());
+  HttpServer server(*options, router.AsHandler());
+  if (Status s = server.Start(); !s.ok()) return Fail(s);
+  runner.Start();
+  spdlog::info("revocations serving on {}:{} from position {}, signing key {}",
+               options->address, server.port(), runner.position(),
+               (*keys)->keys()->current.kid());
+  const int sig = WaitForTerminationSignal();
+  spdlog::info("revocations stopping on signal {}", sig);
+  server.Stop();
+  runner.Stop();
+  return 0;
+}
+
+}  // namespace
+
+void AddRevocationsCommand(CLI::App* project) {
+  auto flags = std::make_shared<RevocationsFlags>();
+  CLI::App* cmd = project->add_subcommand(
+      "revocations", "the revocation status list projection (port 8082)");
+  AddCommonFlags(cmd, &flags->common, /*with_port=*/true);
+  cmd->add_option("--ledger-url", flags->ledger_url,
+                  "ledger base URL (config key: ledger.url)");
+  cmd->add_flag(
+      "--print-fingerprint", flags->print_fingerprint,
+      "print the committed position and state fingerprint, then exit");
+  cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });
+}
+
+}  // namespace cityid
