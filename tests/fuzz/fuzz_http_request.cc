@@ -113,6 +113,7 @@ void Dispatch(const cityid::HttpRequest& request) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;  // memcpy from a null `data` is UB
   GetWorld();
   boost::beast::flat_buffer buffer;
   auto in = buffer.prepare(size);
