@@ -344,5 +344,17 @@ TEST_F(StatsRoutesTest, ServesPositionHealthAndMetrics) {
   EXPECT_THAT(Get("/metrics").body, HasSubstr("cityid_projection_position"));
 }
 
+TEST(PopulationsCsvTest, ReadsDistrictPopulationsAndRejectsBadLines) {
+  auto p = ParsePopulationsCsv(
+      "district,population\r\n# estimates 2025\nnorth,1200\n\nsouth,800\n");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(*p,
+            (std::map<std::string, int64_t>{{"north", 1200}, {"south", 800}}));
+  EXPECT_FALSE(ParsePopulationsCsv("north,12\nnorth,13\n").ok());
+  EXPECT_FALSE(ParsePopulationsCsv("north,-1\n").ok());
+  EXPECT_FALSE(ParsePopulationsCsv("north,12\nsouth,many\n").ok());
+  EXPECT_FALSE(ParsePopulationsCsv("north\n").ok());
+}
+
 }  // namespace
 }  // namespace cityid

@@ -69,6 +69,10 @@ std::vector<ChildSpec> Children(const UpFlags& flags, const Config& config) {
   revocations.argv.insert(revocations.argv.end(),
                           {"--ledger-url", Url(config, "ledger.port")});
   children.push_back(std::move(revocations));
+  ChildSpec stats = child("stats", {"project", "stats"});
+  stats.argv.insert(stats.argv.end(),
+                    {"--ledger-url", Url(config, "ledger.port")});
+  children.push_back(std::move(stats));
   if (flags.demo) {
     const DataLayout layout = LayoutFor(config);
     ChildSpec demo{
@@ -90,6 +94,8 @@ void PrintBanner(const Config& config, bool created) {
             << "  registry  " << Url(config, "registry.port") << "\n"
             << "  revocations " << Url(config, "revocations.port")
             << "  (public status lists and keys)\n"
+            << "  stats     " << Url(config, "stats.port")
+            << "  (dashboard at /; use the analyst token)\n"
             << "  tokens    "
             << std::filesystem::absolute(layout.tokens_file).string()
             << (created ? "  (created now; one bearer token per role)" : "")

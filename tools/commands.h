@@ -12,6 +12,7 @@ namespace cityid {
 
 void AddLedgerCommand(CLI::App* app);
 void AddRegistryCommand(CLI::App* project);
+void AddStatsCommand(CLI::App* project);
 void AddRevocationsCommand(CLI::App* project);
 void AddVerifyCommand(CLI::App* app);
 void AddUpCommand(CLI::App* app);

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("project", "run one projection process");
   project->require_subcommand(1);
   cityid::AddRegistryCommand(project);
+  cityid::AddStatsCommand(project);
   cityid::AddRevocationsCommand(project);
   cityid::AddUpCommand(&app);
   cityid::AddKeysCommand(&app);

@@ -188,14 +188,16 @@
     ], 'district');
   }
 
-  function cell(value, attrs, text) {
+  // A table cell; a null count is marked as suppressed (not so a missing
+  // rate, which may just mean no population figure).
+  function cell(value, attrs, text, markNull = true) {
     const td = document.createElement('td');
     for (const [key, v] of Object.entries(attrs)) td.setAttribute(key, v);
-    if (value === null) {
+    if (value === null && markNull) {
       td.className = 'suppressed';
       td.setAttribute('data-suppressed', 'true');
       td.title = 'Withheld: fewer than ' + k + ', or it would let one be recomputed';
-    } else {
+    } else if (value !== null) {
       td.setAttribute('data-value', String(value));
     }
     td.textContent = text;
@@ -226,7 +228,7 @@
       }
       if (withRates) {
         tr.appendChild(cell(r.uptake_rate, { 'data-testid': 'rate', 'data-district': label },
-          formatRate(r.uptake_rate)));
+          formatRate(r.uptake_rate), false));
       }
       return tr;
     };
