@@ -3,9 +3,13 @@
 #
 #   tools/dev.sh up     install what is missing, build, run `cityid up` with a
 #                       demo city loaded (Ctrl-C stops it)
-#   tools/dev.sh test   install what is missing, build, run the whole test suite
+#   tools/dev.sh test   install what is missing, build, run the whole test
+#                       suite: unit, integration (real Kafka broker, real
+#                       HTTP, headless Chromium), the benchmark smoke test,
+#                       ASan+UBSan unit tests, and bounded libFuzzer runs
 #
-# Environment: BUILD_DIR (default build), DATA_DIR (default var), JOBS.
+# Environment: BUILD_DIR (default build), DATA_DIR (default var), JOBS,
+# FUZZ_SECONDS (per fuzz target, default 30).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,10 +17,14 @@ BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 DATA_DIR="${DATA_DIR:-$ROOT/var}"
 JOBS="${JOBS:-$(nproc)}"
 
+stage() { echo "== $(date -u +%H:%M:%S) $*"; }
+
 build() {
   local werror="$1"
+  stage "setup"
   "$ROOT/tools/setup.sh"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  stage "build ($BUILD_DIR)"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCITYID_WERROR="$werror" -DCITYID_BENCHMARKS=ON >/dev/null
   ninja -C "$BUILD_DIR" -j "$JOBS"
 }
@@ -28,11 +36,19 @@ case "${1:-}" in
     ;;
   test)
     build ON
-    if [ -x "$ROOT/tests/kafka/kafka.sh" ]; then "$ROOT/tests/kafka/kafka.sh" install; fi
+    stage "kafka broker jars"
+    "$ROOT/tests/kafka/kafka.sh" install
     cd "$BUILD_DIR"
-    # Unit tests first (fast feedback), then everything else.
+    stage "unit tests"
     ctest -L unit --output-on-failure -j "$JOBS" --timeout 600
-    ctest -LE unit --output-on-failure --timeout 1200
+    stage "integration and slow tests"
+    ctest -LE unit --output-on-failure -j 1 --timeout 1200
+    cd "$ROOT"
+    stage "ASan+UBSan unit tests"
+    JOBS="$JOBS" tests/ci/sanitizers.sh
+    stage "fuzzing"
+    JOBS="$JOBS" tests/fuzz/run_fuzzers.sh "${FUZZ_SECONDS:-30}"
+    stage "done"
     ;;
   *)
     echo "usage: tools/dev.sh up|test" >&2
