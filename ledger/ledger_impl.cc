@@ -102,6 +102,9 @@ Status LedgerImpl::Init() {
     std::vector<rocksdb::ColumnFamilyHandle*> mine(handles.begin() + next,
                                                    handles.begin() + next + n);
     next += n;
+    ext->SetEventReader([log = log_.get()](uint64_t after, size_t limit) {
+      return log->ReadEvents(after, limit);
+    });
     CITYID_RETURN_IF_ERROR(ext->OnOpen(log_->db(), mine, last));
     ++opened_extensions_;
   }
@@ -255,6 +258,14 @@ Status LedgerImpl::Commit(LedgerBatch& batch) {
     if (!compacted.ok()) {
       spdlog::error("ledger: vault compaction after erasure failed: {}",
                     compacted.ToString());
+    }
+    // The operator's trail of erasures: ids and seqs only.
+    for (const auto& [cf, key] : batch.erased_keys()) {
+      if (cf != Cf::kVaultKeys) continue;
+      spdlog::info("ledger: vault entry of resident {} destroyed{} (batch up "
+                   "to seq {})",
+                   key, compacted.ok() ? " and compacted" : "",
+                   batch.last_seq());
     }
   }
   last_seq_.store(batch.last_seq());

@@ -102,10 +102,14 @@ TEST(PrivacyErasureTest, ErasedVaultBytesAndPlaintextLeaveEveryFile) {
   const std::vector<std::string> messages =
       JsonLogMessages(data + "/ledger.log");
   EXPECT_FALSE(messages.empty());
-  bool mentions_seq = false;
-  for (const std::string& m : messages)
-    mentions_seq = mentions_seq || m.find("seq") != std::string::npos;
-  EXPECT_TRUE(mentions_seq);
+  bool erasure_logged = false;
+  for (const std::string& m : messages) {
+    erasure_logged = erasure_logged ||
+                     (m.find(rid) != std::string::npos &&
+                      m.find("destroyed and compacted") != std::string::npos &&
+                      m.find("seq") != std::string::npos);
+  }
+  EXPECT_TRUE(erasure_logged) << "the erasure is logged by id and seq";
 }
 
 }  // namespace
