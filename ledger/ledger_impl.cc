@@ -102,6 +102,9 @@ Status LedgerImpl::Init() {
     std::vector<rocksdb::ColumnFamilyHandle*> mine(handles.begin() + next,
                                                    handles.begin() + next + n);
     next += n;
+    ext->SetEventReader([log = log_.get()](uint64_t after, size_t limit) {
+      return log->ReadEvents(after, limit);
+    });
     CITYID_RETURN_IF_ERROR(ext->OnOpen(log_->db(), mine, last));
     ++opened_extensions_;
   }

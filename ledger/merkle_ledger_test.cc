@@ -130,5 +130,23 @@ TEST_F(MerkleLedgerTest, TreeAndCheckpointsSurviveARestart) {
   EXPECT_EQ(ext_->checkpoints()->List(0, 10).value().size(), 2u);
 }
 
+TEST_F(MerkleLedgerTest, ALedgerWithoutTheExtensionCatchesUpWhenItIsAdded) {
+  {
+    auto plain = std::move(Ledger::Open(options_)).value();  // no extension
+    ledger_ = std::move(plain);
+    EnrollConcurrently(4200);  // more than one catch-up batch of 4096
+    ledger_->Close();
+    ledger_.reset();
+  }
+  Open();
+  ASSERT_EQ(ext_->tree()->size(), 4200u);
+  reference::Tree ref = ReferenceFromLog();
+  EXPECT_EQ(MerkleHashBytes(ext_->tree()->Head().root), ref.Mth(0, 4200));
+  EnrollConcurrently(3);  // and appends as usual afterwards
+  EXPECT_EQ(ext_->tree()->size(), ledger_->LastSeq());
+  ref = ReferenceFromLog();
+  EXPECT_EQ(MerkleHashBytes(ext_->tree()->Head().root), ref.Mth(0, 4203));
+}
+
 }  // namespace
 }  // namespace cityid

@@ -1,5 +1,8 @@
 #include "ledger/merkle_log_extension.h"
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <string>
 
 namespace cityid {
@@ -23,7 +26,7 @@ Status MerkleLogExtension::OnOpen(
                       " leaves but the log ends at seq " +
                       std::to_string(last_seq) + ": events were removed");
   }
-  if (tree->size() < last_seq) {
+  if (tree->size() < last_seq && !reader_) {
     return Corruption("merkle tree has " + std::to_string(tree->size()) +
                       " leaves but the log ends at seq " +
                       std::to_string(last_seq) +
@@ -32,6 +35,34 @@ Status MerkleLogExtension::OnOpen(
   store_ = std::move(store);
   tree_ = std::move(tree);
   checkpoints_ = std::make_unique<CheckpointStore>(db, handles[1]);
+  Status caught_up = CatchUp(db, last_seq);
+  if (!caught_up.ok()) OnClose();
+  return caught_up;
+}
+
+Status MerkleLogExtension::CatchUp(rocksdb::DB* db, uint64_t last_seq) {
+  constexpr size_t kChunk = 4096;
+  while (tree_->size() < last_seq) {
+    CITYID_ASSIGN_OR_RETURN(std::vector<StoredEvent> events,
+                            reader_(tree_->size(), kChunk));
+    if (events.empty()) {
+      return Corruption("the log ends before seq " + std::to_string(last_seq) +
+                        " while catching up");
+    }
+    rocksdb::WriteBatch batch;
+    Status s = AddToBatch(events, batch);
+    if (s.ok()) {
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      rocksdb::Status w = db->Write(sync, &batch);
+      if (!w.ok()) s = Unavailable("merkle catch-up write: " + w.ToString());
+    }
+    OnBatchDone(s.ok());
+    if (!s.ok()) {
+      // A gap in the log shows as a seq that is not the next leaf.
+      return s.code() == Code::kInternal ? Corruption(s.message()) : s;
+    }
+  }
   return Status::Ok();
 }
 

@@ -42,10 +42,16 @@ class MerkleLogExtension final : public LogExtension {
 
   // {kMerkleColumnFamily, kCheckpointColumnFamily}.
   std::vector<std::string> ColumnFamilies() const override;
-  // Opens the tree. kCorruption when the tree does not hold exactly
-  // `last_seq` leaves: more means events were removed from the log; fewer
-  // means events were written without their Merkle nodes (this extension
-  // cannot read the events column family to catch up).
+  // Keeps the reader for OnOpen's catch-up.
+  void SetEventReader(EventReader reader) override {
+    reader_ = std::move(reader);
+  }
+  // Opens the tree. More leaves than `last_seq`: kCorruption (events were
+  // removed from the log). Fewer (the extension was added to an existing
+  // ledger, or events were written without it): appends the missing events
+  // as leaves from the EventReader, in synced batches of 4096, before the
+  // ledger takes commands; kCorruption when a read event is not the next
+  // seq or no reader was given; storage errors as returned.
   Status OnOpen(rocksdb::DB* db,
                 const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
                 uint64_t last_seq) override;
@@ -62,6 +68,10 @@ class MerkleLogExtension final : public LogExtension {
   CheckpointStore* checkpoints() const { return checkpoints_.get(); }
 
  private:
+  // Appends the log's events after the tree's size up to last_seq.
+  Status CatchUp(rocksdb::DB* db, uint64_t last_seq);
+
+  EventReader reader_;
   std::unique_ptr<RocksDbMerkleStore> store_;
   std::unique_ptr<MerkleTree> tree_;
   std::unique_ptr<CheckpointStore> checkpoints_;

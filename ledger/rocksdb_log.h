@@ -76,11 +76,19 @@ class LogExtension {
   virtual ~LogExtension() = default;
   // Names of the column families it owns; created on first open.
   virtual std::vector<std::string> ColumnFamilies() const = 0;
+  // Reads the events with seq in (after, after + limit], ascending, from the
+  // log (RocksLog::ReadEvents).
+  using EventReader = std::function<Result<std::vector<StoredEvent>>(
+      uint64_t after, size_t limit)>;
+  // Once, just before OnOpen: a reader of the log's events, valid until
+  // OnClose(), so an extension whose data lags the log (registered on an
+  // existing ledger) can catch up in OnOpen. Default: not needed.
+  virtual void SetEventReader(EventReader reader) {}
   // Once, on the thread calling Ledger::Open, after the DB is open and before
   // any command runs. `handles` follow ColumnFamilies() order; db and handles
   // stay valid until OnClose(). `last_seq` is the log's last durable seq, so
-  // the extension can catch up (ReadEvents) or check itself. A non-OK status
-  // fails Ledger::Open with it.
+  // the extension can catch up (through the EventReader) or check itself. A
+  // non-OK status fails Ledger::Open with it.
   virtual Status OnOpen(
       rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
       uint64_t last_seq) = 0;
