@@ -6,6 +6,7 @@
 #include "api/auth.h"
 #include "projections/revocation_keys.h"
 #include "tools/key_files.h"
+#include "tools/ledger_integrity.h"
 
 namespace cityid {
 
@@ -48,6 +49,8 @@ DataLayout LayoutFor(const Config& config) {
   l.statuslist_key = (fs::path(l.keys_dir) / "statuslist.pem").string();
   l.tokens_file = (fs::path(l.data_dir) / "tokens.json").string();
   l.auth_file = (fs::path(l.data_dir) / "auth.json").string();
+  l.checkpoint_key = (fs::path(l.keys_dir) / "checkpoint.key").string();
+  l.checkpoint_origin = CheckpointOrigin(config);
   return l;
 }
 
@@ -66,6 +69,8 @@ Status BootstrapDataDir(const DataLayout& layout, bool* created) {
   }
   CITYID_RETURN_IF_ERROR(EnsureRandomKeyFile(layout.kek_file, 32));
   CITYID_RETURN_IF_ERROR(EnsureRandomKeyFile(layout.blind_index_key, 32));
+  CITYID_RETURN_IF_ERROR(
+      EnsureCheckpointKey(layout.checkpoint_key, layout.checkpoint_origin));
   // The status-list signing key: SigningKey::Generate + SavePemFile (0600)
   // when missing.
   CITYID_RETURN_IF_ERROR(

@@ -30,6 +30,8 @@ struct DataLayout {
   std::string statuslist_key;   // <keys>/statuslist.pem (Ed25519, PKCS#8)
   std::string tokens_file;      // <data>/tokens.json
   std::string auth_file;        // <data>/auth.json
+  std::string checkpoint_key;   // <keys>/checkpoint.key (note signer text)
+  std::string checkpoint_origin;  // checkpoint.origin (tools/ledger_integrity.h)
 };
 
 DataLayout LayoutFor(const Config& config);

@@ -7,6 +7,7 @@
 #include "ledger/ledger.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
+#include "tools/ledger_integrity.h"
 #include "tools/logging.h"
 #include "tools/service.h"
 
@@ -57,14 +58,19 @@ int Run(const CommonFlags& flags) {
     return Fail(s);
   auto options = LedgerOptionsFrom(*config);
   if (!options.ok()) return Fail(options.status());
+  auto integrity = LedgerIntegrity::Create(*config);  // Merkle log, checkpoints
+  if (!integrity.ok()) return Fail(integrity.status());
+  options->extensions.push_back(integrity->get());
   auto ledger = Ledger::Open(*options);
   if (!ledger.ok()) return Fail(ledger.status());
+  if (Status s = (*integrity)->Start(); !s.ok()) return Fail(s);
   auto tokens = LoadTokenStore(*config);
   if (!tokens.ok()) return Fail(tokens.status());
 
   Metrics metrics;
   Router router(&metrics);
   RegisterLedgerRoutes(router, **ledger, *tokens, metrics);
+  (*integrity)->RegisterRoutes(router);
   auto server_options = ServerOptions(*config, "ledger.port");
   if (!server_options.ok()) return Fail(server_options.status());
   HttpServer server(*server_options, router.AsHandler());

@@ -11,6 +11,7 @@
 namespace cityid {
 
 void AddLedgerCommand(CLI::App* app);
+void AddAuditCommand(CLI::App* app);
 void AddRegistryCommand(CLI::App* project);
 void AddStatsCommand(CLI::App* project);
 void AddRevocationsCommand(CLI::App* project);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "cityid 0.1.0");
   cityid::AddLedgerCommand(&app);
+  cityid::AddAuditCommand(&app);
   CLI::App* project =
       app.add_subcommand("project", "run one projection process");
   project->require_subcommand(1);
