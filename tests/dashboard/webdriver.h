@@ -31,7 +31,7 @@ struct WebDriverOptions {
   std::string profile_dir;      // fresh, empty directory
   std::string log_path;         // chromedriver's output
   int width = 1280;
-  int height = 2200;
+  int height = 1900;
 };
 
 class WebDriver {
