@@ -1,5 +1,11 @@
-// `cityid ledger`: the command service (SPEC §1, §3).
+// `cityid ledger`: the command service (SPEC §1, §3). Embedded mode by
+// default; Kafka mode when kafka.bootstrap is set (tools/kafka_ledger.h).
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <type_traits>
 
 #include "api/ledger_routes.h"
 #include "api/metrics.h"
@@ -7,6 +13,8 @@
 #include "ledger/ledger.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
+#include "tools/event_sources.h"
+#include "tools/kafka_ledger.h"
 #include "tools/ledger_integrity.h"
 #include "tools/logging.h"
 #include "tools/service.h"
@@ -44,15 +52,72 @@ Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
   return o;
 }
 
+// Kafka mode settings: the shared kafka.* keys (tools/event_sources.h) plus
+// the ledger's own timeouts and reconciliation depth (docs/KAFKA.md).
+Result<KafkaLedgerOptions> KafkaLedgerOptionsFrom(const Config& config) {
+  KafkaLedgerOptions o;
+  CITYID_ASSIGN_OR_RETURN(o.kafka, KafkaOptionsFrom(config));
+  auto int_key = [&](const std::string& key, auto* out) -> Status {
+    if (!config.Has(key)) return Status::Ok();
+    CITYID_ASSIGN_OR_RETURN(int64_t v, config.GetInt(key));
+    if (v <= 0) return InvalidArgument(key + " must be positive");
+    *out = static_cast<std::remove_pointer_t<decltype(out)>>(v);
+    return Status::Ok();
+  };
+  CITYID_RETURN_IF_ERROR(
+      int_key("kafka.commit_timeout_ms", &o.kafka.commit_timeout_ms));
+  CITYID_RETURN_IF_ERROR(
+      int_key("kafka.request_timeout_ms", &o.kafka.request_timeout_ms));
+  CITYID_RETURN_IF_ERROR(
+      int_key("kafka.transaction_timeout_ms", &o.kafka.transaction_timeout_ms));
+  CITYID_RETURN_IF_ERROR(int_key("kafka.max_events_per_transaction",
+                                 &o.kafka.max_events_per_transaction));
+  CITYID_RETURN_IF_ERROR(
+      int_key("kafka.reconcile_compare", &o.reconcile_compare));
+  if (config.Has("kafka.transactional_id_prefix"))
+    o.kafka.transactional_id_prefix =
+        config.GetString("kafka.transactional_id_prefix");
+  if (config.Has("kafka.ce_source"))
+    o.kafka.ce_source = config.GetString("kafka.ce_source");
+  return o;
+}
+
+// Set by the Kafka keeper when the ledger must not run (a topic that would
+// drop history); the main thread then stops and exits with it.
+std::mutex g_fatal_mu;
+Status g_fatal;
+
+Status FatalStatus() {
+  std::lock_guard<std::mutex> lock(g_fatal_mu);
+  return g_fatal;
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config,
+                                           const LedgerOptions& options) {
+  if (config.GetString("kafka.bootstrap").empty()) return Ledger::Open(options);
+  CITYID_ASSIGN_OR_RETURN(KafkaLedgerOptions kafka,
+                          KafkaLedgerOptionsFrom(config));
+  kafka.on_fatal = [](const Status& s) {
+    {
+      std::lock_guard<std::mutex> lock(g_fatal_mu);
+      g_fatal = s;
+    }
+    kill(getpid(), SIGTERM);  // WaitForTerminationSignal returns
+  };
+  spdlog::info(
+      "ledger: Kafka mode, bootstrap {}, topic {}, transactional.id {}",
+      kafka.kafka.bootstrap, kafka.kafka.EventsTopic(),
+      kafka.kafka.TransactionalId());
+  CITYID_ASSIGN_OR_RETURN(std::unique_ptr<KafkaLedger> ledger,
+                          KafkaLedger::Open(options, std::move(kafka)));
+  return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
 int Run(const CommonFlags& flags) {
   BlockTerminationSignals();
   auto config = LoadConfig(flags, "ledger.port");
   if (!config.ok()) return Fail(config.status());
   SetUpLogging("ledger", config->GetString("log.level"));
-  if (!config->GetString("kafka.bootstrap").empty()) {
-    return Fail(
-        Unavailable("Kafka mode is not available in this build yet (issue 3)"));
-  }
   bool created = false;
   if (Status s = BootstrapDataDir(LayoutFor(*config), &created); !s.ok())
     return Fail(s);
@@ -61,7 +126,7 @@ int Run(const CommonFlags& flags) {
   auto integrity = LedgerIntegrity::Create(*config);  // Merkle log, checkpoints
   if (!integrity.ok()) return Fail(integrity.status());
   options->extensions.push_back(integrity->get());
-  auto ledger = Ledger::Open(*options);
+  auto ledger = OpenLedger(*config, *options);
   if (!ledger.ok()) return Fail(ledger.status());
   if (Status s = (*integrity)->Start(); !s.ok()) return Fail(s);
   auto tokens = LoadTokenStore(*config);
@@ -82,6 +147,7 @@ int Run(const CommonFlags& flags) {
   server.Stop();  // in-flight commands are answered first
   (*ledger)->Close();
   spdlog::info("ledger stopped at seq {}", (*ledger)->LastSeq());
+  if (Status fatal = FatalStatus(); !fatal.ok()) return Fail(fatal);
   return 0;
 }
 

@@ -20,6 +20,7 @@ void AddUpCommand(CLI::App* app);
 void AddKeysCommand(CLI::App* app);
 void AddTokensCommand(CLI::App* app);
 void AddDemoCommand(CLI::App* app);
+void AddRestoreCommand(CLI::App* app);
 void AddLoadgenCommand(CLI::App* app);
 void AddBenchCommand(CLI::App* app);
 

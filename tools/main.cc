@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   cityid::AddTokensCommand(&app);
   cityid::AddDemoCommand(&app);
   cityid::AddVerifyCommand(&app);
+  cityid::AddRestoreCommand(&app);
   cityid::AddLoadgenCommand(&app);
   cityid::AddBenchCommand(&app);
   try {

@@ -1,6 +1,7 @@
 #include "tests/harness/kafka_services.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <random>
@@ -33,6 +34,7 @@ std::vector<std::string> KafkaShard::Args() const {
 }
 
 KafkaShard NewKafkaShard() {
+  unsetenv("CITYID_KAFKA_BOOTSTRAP");
   static std::mt19937_64 rng{std::random_device{}()};
   KafkaShard s;
   s.bootstrap = KafkaBrokerEnvironment::Bootstrap();
@@ -60,7 +62,8 @@ std::vector<StoredEvent> FeedEvents(HttpClient& client,
   for (const json::object& e : AllEvents(client, token)) {
     auto bytes = Base64Decode(e.at("bytes").as_string());
     EXPECT_TRUE(bytes.ok());
-    out.push_back({e.at("seq").to_number<uint64_t>(), bytes.value_or("")});
+    out.push_back(StoredEvent{e.at("seq").to_number<uint64_t>(),
+                              bytes.ok() ? *bytes : std::string()});
   }
   return out;
 }
@@ -102,14 +105,73 @@ uint64_t ExpectSameHistory(const std::vector<KafkaRecord>& kafka,
   return n;
 }
 
+namespace {
+
+void LoadOne(HttpClient& client, const std::string& clerk,
+             const std::string& supervisor, int i) {
+  Reply e = Call(client, "POST", "/v1/residents", clerk,
+                 EnrollBody("City", "Person" + std::to_string(i)));
+  ASSERT_EQ(e.status, 201) << e.raw;
+  const std::string rid(e.body.at("resident_id").as_string());
+  Reply c = Call(client, "POST", "/v1/cards", clerk,
+                 json::serialize(json::object{{"resident_id", rid},
+                                              {"card_type", "standard"}}));
+  ASSERT_EQ(c.status, 201) << c.raw;
+  const std::string card =
+      "/v1/cards/" + std::string(c.body.at("card_id").as_string());
+  auto expect = [&](int status, Reply r) {
+    EXPECT_EQ(r.status, status) << r.raw;
+  };
+  if (i % 5 == 0) expect(200, Call(client, "POST", card + "/renew", clerk));
+  if (i % 7 == 0)
+    expect(200, Call(client, "POST", card + "/suspend", supervisor,
+                     R"({"reason":"review"})"));
+  if (i % 11 == 0 && i % 7 != 0)
+    expect(201, Call(client, "POST", card + "/replace", clerk,
+                     R"({"reason":"lost"})"));
+  if (i % 13 == 0 && i % 11 != 0 && i % 7 != 0)
+    expect(200, Call(client, "POST", card + "/revoke", supervisor,
+                     R"({"reason":"fraud"})"));
+  if (i % 17 == 0)
+    expect(200, Call(client, "POST", "/v1/residents/" + rid + "/erase",
+                     supervisor, R"({"reason":"request"})"));
+}
+
+}  // namespace
+
+uint64_t LoadSmallCity(uint16_t port, const std::string& clerk,
+                       const std::string& supervisor, int residents,
+                       int workers) {
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      HttpClient client("127.0.0.1", port);
+      for (int i = w; i < residents; i += workers)
+        LoadOne(client, clerk, supervisor, i);
+    });
+  }
+  for (auto& t : threads) t.join();
+  HttpClient client("127.0.0.1", port);
+  return Call(client, "GET", "/v1/position", "")
+      .body.at("seq")
+      .to_number<uint64_t>();
+}
+
 void CopyKeysAndTokens(const std::string& from, const std::string& to) {
   namespace fs = std::filesystem;
   fs::create_directories(to);
-  fs::copy(fs::path(from) / "keys", fs::path(to) / "keys",
-           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-  for (const char* f : {"tokens.json", "auth.json"})
+  // Keys live beside the data directory (<data>.keys) or inside it (keys/).
+  for (const auto& [src, dst] : {std::pair{from + ".keys", to + ".keys"},
+                                 std::pair{from + "/keys", to + "/keys"}}) {
+    if (!fs::exists(src)) continue;
+    fs::copy(
+        src, dst,
+        fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  }
+  for (const char* f : {"tokens.json", "auth.json"}) {
     fs::copy_file(fs::path(from) / f, fs::path(to) / f,
                   fs::copy_options::overwrite_existing);
+  }
 }
 
 }  // namespace cityid::testing

@@ -29,7 +29,10 @@ struct KafkaShard {
   std::vector<std::string> Args() const;
 };
 
-// A fresh shard on the broker of KafkaBrokerEnvironment.
+// A fresh shard on the broker of KafkaBrokerEnvironment. Also removes
+// CITYID_KAFKA_BOOTSTRAP from this process's environment (the broker address
+// is read by then): cityid reads CITYID_* variables as config, so children
+// would otherwise all run in Kafka mode on the default topics.
 KafkaShard NewKafkaShard();
 
 // Every committed record of the shard's events topic after `after`, in seq
@@ -53,6 +56,14 @@ bool WaitFor(const std::function<bool()>& pred,
 // bytes (test failures otherwise) and returns N.
 uint64_t ExpectSameHistory(const std::vector<KafkaRecord>& kafka,
                            const std::vector<StoredEvent>& local);
+
+// Drives a small city through the ledger on `port` with `workers` clients:
+// `residents` enrollments, each with a card, and a mix of renewals,
+// suspensions, replacements, revocations and erasures. Every command must
+// succeed (test failures otherwise). Returns the ledger's last seq.
+uint64_t LoadSmallCity(uint16_t port, const std::string& clerk,
+                       const std::string& supervisor, int residents,
+                       int workers = 4);
 
 // Copies a data directory's keys, tokens and auth store (not its ledger), as
 // an operator restores them from backup next to a restored log.
