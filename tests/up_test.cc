@@ -44,7 +44,9 @@ TEST(UpTest, ServesDemoCityRestartsKilledChildAndStopsCleanly) {
       {CityidBinary(), "up", "--data", data, "--demo", "--demo-residents", "40",
        "--set", "ledger.port=" + std::to_string(ledger_port), "--set",
        "ledger.url=http://127.0.0.1:" + std::to_string(ledger_port), "--set",
-       "registry.port=" + std::to_string(registry_port)},
+       "registry.port=" + std::to_string(registry_port), "--set",
+       "revocations.port=" + std::to_string(FreePort()), "--set",
+       "stats.port=" + std::to_string(FreePort())},
       dir.Sub("up.log"));
   ASSERT_TRUE(WaitForHttp(ledger_port, "/readyz", std::chrono::seconds(60)))
       << ReadFile(dir.Sub("up.log"));
