@@ -4,9 +4,8 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
-#include <sstream>
+#include <string_view>
 
 #include "api/ledger_routes.h"
 
@@ -20,18 +19,22 @@ struct PathItem {
   std::string service;
 };
 
+// The text after `prefix` when `line` starts with exactly `prefix` (an
+// indentation and a key), else "".
+std::string After(const std::string& line, std::string_view prefix) {
+  if (line.rfind(prefix, 0) != 0 || line.size() <= prefix.size()) return "";
+  if (line[prefix.size()] == ' ') return "";  // deeper indentation
+  return line.substr(prefix.size());
+}
+
 std::map<std::string, PathItem> ReadPaths(const std::string& file) {
   std::ifstream in(file);
   EXPECT_TRUE(in.good()) << file;
   std::map<std::string, PathItem> out;
-  const std::regex path_line(R"(^  (/[^:\s]*):\s*$)");
-  const std::regex method_line(
-      R"(^    (get|put|post|patch|delete|head|options):)");
-  const std::regex service_line(R"(^    x-cityid-service:\s*(.*)$)");
+  static const std::set<std::string> kMethods = {
+      "get", "put", "post", "patch", "delete", "head", "options"};
   bool in_paths = false;
-  std::string current;
-  std::string line;
-  std::smatch m;
+  std::string current, line;
   while (std::getline(in, line)) {
     if (!line.empty() && line[0] != ' ' && line[0] != '#') {
       in_paths = line.rfind("paths:", 0) == 0;
@@ -39,15 +42,21 @@ std::map<std::string, PathItem> ReadPaths(const std::string& file) {
       continue;
     }
     if (!in_paths) continue;
-    if (std::regex_match(line, m, path_line)) {
-      current = m[1];
+    const std::string path = After(line, "  ");
+    if (!path.empty() && path[0] == '/' && path.back() == ':') {
+      current = path.substr(0, path.size() - 1);
       out[current];
-    } else if (!current.empty() && std::regex_search(line, m, method_line)) {
-      std::string method = m[1];
+      continue;
+    }
+    const std::string key = After(line, "    ");
+    if (current.empty() || key.empty()) continue;
+    const std::string name = key.substr(0, key.find(':'));
+    if (kMethods.count(name) != 0) {
+      std::string method = name;
       for (char& c : method) c = static_cast<char>(std::toupper(c));
       out[current].methods.insert(method);
-    } else if (!current.empty() && std::regex_match(line, m, service_line)) {
-      out[current].service = m[1];
+    } else if (name == "x-cityid-service") {
+      out[current].service = key.substr(key.find(':') + 2);
     }
   }
   return out;
