@@ -6,6 +6,7 @@
 #include <future>
 
 #include "ledger/kafka_admin.h"
+#include "ledger/kafka_reader.h"
 
 namespace cityid {
 
@@ -25,6 +26,22 @@ const char* PhaseName(KafkaLedger::Phase phase) {
   return "unknown";
 }
 
+void PublisherSlot::Publish(const std::vector<StoredEvent>& batch,
+                            std::function<void(Status)> done) {
+  current()->Publish(batch, std::move(done));
+}
+
+std::shared_ptr<KafkaPublisher> PublisherSlot::current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return current_;
+}
+
+void PublisherSlot::Replace(std::shared_ptr<KafkaPublisher> next) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (current_) retired_.push_back(std::move(current_));
+  current_ = std::move(next);
+}
+
 Result<std::unique_ptr<KafkaLedger>> KafkaLedger::Open(
     LedgerOptions ledger_options, KafkaLedgerOptions options) {
   Status topics = EnsureTopics(options.kafka);
@@ -40,15 +57,16 @@ Result<std::unique_ptr<KafkaLedger>> KafkaLedger::Open(
   // The publisher reads events Kafka lacks from the ledger it is the sink
   // of; it only does so after Open below returned (from batches or from the
   // keeper), but a pointer set later is the honest way to say so.
-  LocalLogReader local =
-      [self](uint64_t after, size_t limit) -> Result<std::vector<StoredEvent>> {
+  k->local_ = [self](uint64_t after,
+                     size_t limit) -> Result<std::vector<StoredEvent>> {
     Ledger* ledger = self->open_ledger_.load();
     if (ledger == nullptr) return Unavailable("the ledger is not open yet");
     return ledger->ReadEvents(after, limit);
   };
-  CITYID_ASSIGN_OR_RETURN(k->publisher_,
-                          KafkaPublisher::Create(k->options_.kafka, local));
-  ledger_options.sink = k->publisher_.get();
+  CITYID_ASSIGN_OR_RETURN(std::unique_ptr<KafkaPublisher> publisher,
+                          KafkaPublisher::Create(k->options_.kafka, k->local_));
+  k->slot_.Replace(std::move(publisher));
+  ledger_options.sink = &k->slot_;
   CITYID_ASSIGN_OR_RETURN(k->ledger_, Ledger::Open(ledger_options));
   k->open_ledger_ = k->ledger_.get();
   k->keeper_ = std::thread([self] { self->KeeperLoop(); });
@@ -105,7 +123,7 @@ Status KafkaLedger::Gate() const {
         return Unavailable(why_.message());
     }
   }
-  Status health = publisher_->Health();
+  Status health = publisher()->Health();
   if (health.ok()) return health;
   if (IsFencedStatus(health)) return health;
   return Unavailable("kafka is unavailable, not accepting commands: " +
@@ -114,7 +132,9 @@ Status KafkaLedger::Gate() const {
 
 Status KafkaLedger::Ready() const {
   if (Status s = ledger_->Ready(); !s.ok()) return s;
-  return Gate();
+  if (Status gate = Gate(); !gate.ok()) return gate;
+  std::lock_guard<std::mutex> lock(mu_);
+  return probe_;
 }
 
 void KafkaLedger::Submit(Command command, CommandContext context,
@@ -129,18 +149,19 @@ void KafkaLedger::Submit(Command command, CommandContext context,
 
 void KafkaLedger::AnswerOncePublished(Result<CommandResult> result,
                                       Callback done) {
-  if (!result.ok()) {
-    if (publisher_->IsFenced()) SetPhase(Phase::kFenced, publisher_->Health());
-    return done(std::move(result));
+  if (!result.ok()) return done(std::move(result));  // fencing: the keeper
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    probe_ = Status::Ok();  // an answer after a publish: Kafka is reachable
   }
   // A fresh event was published before this callback; an answer replayed
   // from the idempotency store may name an event Kafka still lacks (its
   // first answer was a 503). Acknowledge it only once Kafka holds it.
   const uint64_t need = result->seq;
-  if (need == 0 || publisher_->LastPublishedSeq() >= need)
+  if (need == 0 || publisher()->LastPublishedSeq() >= need)
     return done(std::move(result));
-  publisher_->CatchUp(need, [result = std::move(result),
-                             done = std::move(done)](Status s) mutable {
+  publisher()->CatchUp(need, [result = std::move(result),
+                              done = std::move(done)](Status s) mutable {
     if (s.ok()) return done(std::move(result));
     done(Unavailable(
         "the event is durable locally but not yet published to Kafka: " +
@@ -164,7 +185,7 @@ Status KafkaLedger::TryStart() {
   }
   const uint64_t local = ledger_->LastSeq();
   Result<ReconcileReport> report =
-      publisher_->Reconcile(local, options_.reconcile_compare);
+      publisher()->Reconcile(local, options_.reconcile_compare);
   if (report.ok()) {
     spdlog::info(
         "kafka: reconciled: kafka had seq {}, local log {}, compared {}, "
@@ -176,7 +197,7 @@ Status KafkaLedger::TryStart() {
   }
   const Status& s = report.status();
   if (IsFencedStatus(s)) {
-    SetPhase(Phase::kFenced, s);
+    HandleFence(s);
   } else if (s.code() == Code::kCorruption) {
     SetPhase(Phase::kDiverged,
              Unavailable("kafka diverges from the local log, refusing to "
@@ -193,7 +214,7 @@ Status KafkaLedger::TryStart() {
 void KafkaLedger::CatchUpOnce() {
   auto promise = std::make_shared<std::promise<Status>>();
   std::future<Status> future = promise->get_future();
-  publisher_->CatchUp(ledger_->LastSeq(), [promise](Status s) {
+  publisher()->CatchUp(ledger_->LastSeq(), [promise](Status s) {
     promise->set_value(std::move(s));
   });
   // The publisher bounds each attempt (commit and request timeouts); poll so
@@ -206,10 +227,83 @@ void KafkaLedger::CatchUpOnce() {
   Status s = future.get();
   if (s.ok()) {
     spdlog::info("kafka: publishing works again; kafka holds seq {}",
-                 publisher_->LastPublishedSeq());
-  } else if (publisher_->IsFenced()) {
-    SetPhase(Phase::kFenced, s);
+                 publisher()->LastPublishedSeq());
   }
+}
+
+void KafkaLedger::HandleFence(Status fenced) {
+  // A transaction that began before the failures started is older than
+  // (failing time + one commit timeout); the coordinator aborts it (and
+  // bumps the epoch: "fenced") once it is older than transaction_timeout_ms.
+  const auto now = std::chrono::steady_clock::now();
+  const auto old_enough =
+      std::chrono::milliseconds(options_.kafka.transaction_timeout_ms) -
+      std::chrono::milliseconds(options_.kafka.commit_timeout_ms) -
+      options_.retry_interval;
+  if (!failing_since_ || now - *failing_since_ < old_enough) {
+    SetPhase(Phase::kFenced, std::move(fenced));
+    return;
+  }
+  Result<std::unique_ptr<KafkaPublisher>> fresh =
+      KafkaPublisher::Create(options_.kafka, local_);
+  if (!fresh.ok()) {
+    SetPhase(Phase::kFenced, std::move(fenced));
+    return;
+  }
+  spdlog::warn(
+      "kafka: fenced after {} s of failed publishing: taken for the "
+      "coordinator aborting our timed-out transaction; reconciling again "
+      "with a new producer",
+      std::chrono::duration_cast<std::chrono::seconds>(now - *failing_since_)
+          .count());
+  slot_.Replace(std::move(fresh).value());
+  failing_since_.reset();
+  SetPhase(Phase::kStarting,
+           Unavailable("kafka: producer re-initialised after the broker "
+                       "aborted a timed-out transaction"));
+}
+
+void KafkaLedger::Probe() {
+  const auto now = std::chrono::steady_clock::now();
+  const uint64_t before = ledger_->LastSeq();
+  if (before != probed_seq_) {  // busy: publishing tells the health
+    probed_seq_ = before;
+    probed_at_ = now;
+    return;
+  }
+  if (now - probed_at_ < options_.probe_interval) return;
+  probed_at_ = now;
+  Status probe;
+  if (!probe_reader_) {
+    Result<std::unique_ptr<KafkaEventReader>> reader =
+        KafkaEventReader::Open(options_.kafka);
+    if (!reader.ok()) return;  // a rejected property failed Open already
+    probe_reader_ = std::move(reader).value();
+  }
+  Result<uint64_t> kafka = probe_reader_->LastCommittedSeq();
+  // Read after Kafka's: this ledger's own events reach Kafka only after its
+  // LastSeq() covers them, so Kafka beyond it means another writer.
+  const uint64_t local = ledger_->LastSeq();
+  if (!kafka.ok()) {
+    probe = Unavailable("kafka is unreachable: " + kafka.status().message());
+  } else if (*kafka > local) {
+    SetPhase(Phase::kDiverged,
+             Unavailable("kafka diverges from the local log, refusing to "
+                         "serve: Kafka holds events up to seq " +
+                         std::to_string(*kafka) + " beyond the local log (" +
+                         std::to_string(local) +
+                         "): another ledger instance of this shard is "
+                         "writing"));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (probe.ok() != probe_.ok()) {
+    if (probe.ok()) {
+      spdlog::info("kafka: reachable again");
+    } else {
+      spdlog::warn("{}", probe.message());
+    }
+  }
+  probe_ = std::move(probe);
 }
 
 void KafkaLedger::KeeperLoop() {
@@ -226,10 +320,15 @@ void KafkaLedger::KeeperLoop() {
         }
         break;
       case Phase::kServing:
-        if (publisher_->IsFenced()) {
-          SetPhase(Phase::kFenced, publisher_->Health());
-        } else if (!publisher_->Health().ok()) {
+        if (publisher()->IsFenced()) {
+          HandleFence(publisher()->Health());
+        } else if (!publisher()->Health().ok()) {
+          if (!failing_since_)
+            failing_since_ = std::chrono::steady_clock::now();
           CatchUpOnce();
+        } else {
+          failing_since_.reset();
+          Probe();
         }
         break;
       default:

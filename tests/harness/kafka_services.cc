@@ -80,11 +80,12 @@ std::string Detail(const Reply& reply) {
 }
 
 bool WaitFor(const std::function<bool()>& pred,
-             std::chrono::milliseconds timeout) {
+             std::chrono::milliseconds timeout,
+             std::chrono::milliseconds every) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(every);
   }
   return true;
 }

@@ -48,9 +48,10 @@ Reply Readyz(uint16_t port);
 // The "detail" of a problem+json body, or the raw body.
 std::string Detail(const Reply& reply);
 
-// Polls `pred` every 50 ms until it holds or `timeout` passes.
+// Polls `pred` every `every` until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& pred,
-             std::chrono::milliseconds timeout);
+             std::chrono::milliseconds timeout,
+             std::chrono::milliseconds every = std::chrono::milliseconds(50));
 
 // Checks that Kafka and the local log hold the same seqs 1..N with the same
 // bytes (test failures otherwise) and returns N.

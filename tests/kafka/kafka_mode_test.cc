@@ -367,6 +367,26 @@ TEST_F(KafkaModeTest, SecondLedgerOfTheSameShardFencesTheFirst) {
   EXPECT_EQ(ExpectSameHistory(ReadTopic(shard_),
                               FeedEvents(client, Token(b, "auditor"))),
             15u);
+
+  // A third instance takes over from the second, which stays idle: it
+  // notices by itself (Kafka runs ahead of its log) and never writes again.
+  const std::string c = tmp_.Sub("c");
+  ASSERT_EQ(Restore(shard_, c, &out), 0) << out;
+  CopyKeysAndTokens(a, c);
+  const uint16_t port_c = FreePort();
+  auto third = Ledger(c, port_c, &shard_);
+  WaitReady(port_c, c);
+  ASSERT_EQ(Enroll(port_c, Token(c, "clerk"), "Third").status, 201);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Detail(Readyz(port_b)).find("another ledger instance") !=
+               std::string::npos;
+      },
+      seconds(60)))
+      << Detail(Readyz(port_b));
+  EXPECT_EQ(Enroll(port_b, Token(b, "clerk"), "Late").status, 503);
+  EXPECT_EQ(Position(port_b), 15u) << "the idle, taken-over ledger wrote";
+  StopCleanly(*third);
   StopCleanly(*second);
   StopCleanly(*first);
 }
@@ -410,6 +430,46 @@ TEST_F(KafkaModeTest, RestoreRefusesATopicWithAGap) {
   EXPECT_EQ(Restore(shard_, tmp_.Sub("r"), &out), 1);
   EXPECT_NE(out.find("corruption"), std::string::npos) << out;
   EXPECT_NE(out.find("4"), std::string::npos) << out;
+}
+
+TEST_F(KafkaModeTest, UpRunsEveryServiceInKafkaMode) {
+  const std::string dir = tmp_.Sub("up");
+  const uint16_t ledger = FreePort(), registry = FreePort(),
+                 revocations = FreePort(), stats = FreePort();
+  std::vector<std::string> argv = {
+      CityidBinary(), "up", "--data", dir,
+      // An unusable feed token: the projections can only read Kafka.
+      "--set", "feed.token=cid_not_a_token", "--set",
+      "ledger.port=" + std::to_string(ledger), "--set",
+      "registry.port=" + std::to_string(registry), "--set",
+      "revocations.port=" + std::to_string(revocations), "--set",
+      "stats.port=" + std::to_string(stats)};
+  for (const std::string& a : shard_.Args()) argv.push_back(a);
+  Process up(argv, tmp_.Sub("up.log"));
+  ASSERT_TRUE(WaitForHttp(ledger, "/readyz", seconds(90)))
+      << ReadFile(tmp_.Sub("up.log"));
+
+  HttpClient client("127.0.0.1", ledger);
+  Reply enrolled = Call(client, "POST", "/v1/residents", Token(dir, "clerk"),
+                        EnrollBody("Up", "Kafka"));
+  ASSERT_EQ(enrolled.status, 201) << enrolled.raw;
+  Reply card = Call(client, "POST", "/v1/cards", Token(dir, "clerk"),
+                    json::serialize(json::object{
+                        {"resident_id", enrolled.body.at("resident_id")},
+                        {"card_type", "standard"}}));
+  ASSERT_EQ(card.status, 201) << card.raw;
+  const uint64_t seq = card.body.at("seq").to_number<uint64_t>();
+  for (uint16_t port : {registry, revocations, stats}) {
+    EXPECT_TRUE(WaitFor([&] { return Position(port) >= seq; }, seconds(60)))
+        << "projection on port " << port << " did not reach seq " << seq << "\n"
+        << ReadFile(tmp_.Sub("up.log"));
+  }
+  EXPECT_EQ(ExpectSameHistory(ReadTopic(shard_),
+                              FeedEvents(client, Token(dir, "auditor"))),
+            seq);
+  up.Signal(SIGTERM);
+  const int status = up.Wait(seconds(60));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 }  // namespace
