@@ -67,6 +67,9 @@ Result<std::unique_ptr<KafkaLedger>> KafkaLedger::Open(
                           KafkaPublisher::Create(k->options_.kafka, k->local_));
   k->slot_.Replace(std::move(publisher));
   ledger_options.sink = &k->slot_;
+  CITYID_ASSIGN_OR_RETURN(k->vault_,
+                          KafkaVaultPublisher::Create(k->options_.kafka));
+  ledger_options.vault_sink = k->vault_.get();
   CITYID_ASSIGN_OR_RETURN(k->ledger_, Ledger::Open(ledger_options));
   k->open_ledger_ = k->ledger_.get();
   k->keeper_ = std::thread([self] { self->KeeperLoop(); });

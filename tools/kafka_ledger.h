@@ -1,6 +1,7 @@
 // KafkaLedger: the ledger in Kafka mode (SPEC §1, §3, §8). A Ledger that owns
 // an inner Ledger (ledger/ledger.h) whose EventSink is a KafkaPublisher
-// (ledger/kafka_publisher.h), and keeps the two in step:
+// (ledger/kafka_publisher.h) and whose VaultSink is a KafkaVaultPublisher
+// (ledger/kafka_vault.h: the compacted vault topic), and keeps them in step:
 //
 //   - start-up: a keeper thread ensures the topics (kafka_admin.h) and
 //     reconciles Kafka with the local log (publishes exactly what Kafka
@@ -58,6 +59,7 @@
 
 #include "ledger/kafka_common.h"
 #include "ledger/kafka_publisher.h"
+#include "ledger/kafka_vault.h"
 #include "ledger/ledger.h"
 
 namespace cityid {
@@ -147,6 +149,7 @@ class KafkaLedger final : public Ledger {
   const KafkaLedgerOptions options_;
   LocalLogReader local_;  // the inner ledger's events, for publishers
   PublisherSlot slot_;    // outlives ledger_
+  std::unique_ptr<KafkaVaultPublisher> vault_;  // outlives ledger_
   std::unique_ptr<Ledger> ledger_;
   std::atomic<Ledger*> open_ledger_{nullptr};  // for the publisher's reader
   bool topics_ok_ = false;                     // keeper thread only
