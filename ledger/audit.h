@@ -153,6 +153,11 @@ struct AuditInput {
   const std::string* kafka_key = nullptr;
   const std::vector<std::pair<std::string, std::string>>* kafka_headers =
       nullptr;
+  // The stored leaf hash of this seq, when the source read it alongside
+  // (stored_leaf_given; nullopt: none stored). Otherwise the Auditor looks
+  // it up in the stored tree.
+  bool stored_leaf_given = false;
+  std::optional<MerkleHash> stored_leaf = std::nullopt;
 };
 
 class Auditor {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +41,31 @@ class DiscardingMerkleStore final : public MerkleNodeStore {
   }
   Result<uint64_t> GetSize() const override { return uint64_t{0}; }
   Status PutSize(uint64_t) override { return Status::Ok(); }
+};
+
+// Index of resident or card ids. Ids of the usual shapes (r_ + 24 hex; 13
+// digits) are packed into 16 bytes, so a million-event audit keeps no heap
+// string per entry; any other id (already a schema finding) keeps its text.
+class IdIndex {
+ public:
+  std::optional<uint32_t> Find(std::string_view id) const;
+  // False (and no change) when the id is present.
+  bool Insert(std::string_view id, uint32_t value);
+
+ private:
+  struct Key {
+    uint64_t a = 0, b = 0;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return static_cast<size_t>(k.a * 0x9E3779B97F4A7C15ull ^ k.b);
+    }
+  };
+  static std::optional<Key> Pack(std::string_view id);
+
+  std::unordered_map<Key, uint32_t, KeyHash> packed_;
+  std::unordered_map<std::string, uint32_t> other_;
 };
 
 struct PlannedCheckpoint {
@@ -83,9 +109,9 @@ struct Auditor::State {
   std::function<void(const boost::json::object&)> export_sink;
 
   // Residents and cards, for state, erasure, vault and retention.
-  std::unordered_map<std::string, uint32_t> resident_index;
+  IdIndex resident_index;
   std::vector<ResidentTrack> residents;
-  std::unordered_map<std::string, uint32_t> card_index;
+  IdIndex card_index;
   std::vector<CardTrack> cards;
   bool vault_checked = false;
 

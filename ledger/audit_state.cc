@@ -40,6 +40,47 @@ std::vector<std::pair<std::string_view, std::string>> ExpectedHeaders(
 
 }  // namespace
 
+std::optional<IdIndex::Key> IdIndex::Pack(std::string_view id) {
+  auto hex = [](std::string_view h, uint64_t* out) {
+    *out = 0;
+    for (char c : h) {
+      const int v = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                           : -1;
+      if (v < 0) return false;
+      *out = (*out << 4) | static_cast<uint64_t>(v);
+    }
+    return true;
+  };
+  Key k;
+  if (id.size() == 26 && id.starts_with("r_") && hex(id.substr(2, 16), &k.a) &&
+      hex(id.substr(18), &k.b)) {
+    k.b |= uint64_t{1} << 40;  // tag: resident id
+    return k;
+  }
+  if (id.size() == 13 && MatchesShape(FieldShape::kDecimal, id)) {
+    k.b = std::stoull(std::string(id)) | (uint64_t{2} << 60);  // tag: card
+    return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint32_t> IdIndex::Find(std::string_view id) const {
+  if (std::optional<Key> k = Pack(id)) {
+    auto it = packed_.find(*k);
+    if (it == packed_.end()) return std::nullopt;
+    return it->second;
+  }
+  auto it = other_.find(std::string(id));
+  if (it == other_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool IdIndex::Insert(std::string_view id, uint32_t value) {
+  if (std::optional<Key> k = Pack(id)) return packed_.emplace(*k, value).second;
+  return other_.emplace(std::string(id), value).second;
+}
+
 void Auditor::State::CheckFields(const Event& event,
                                  const boost::json::object& json,
                                  const AuditInput& in) {
@@ -83,14 +124,14 @@ namespace {
 // never enrolled it or erased it before.
 ResidentTrack* Concerned(Auditor::State& s, const Event& e) {
   const std::string& rid = e.resident_id();
-  auto it = s.resident_index.find(rid);
-  if (it == s.resident_index.end()) {
+  const std::optional<uint32_t> it = s.resident_index.Find(rid);
+  if (!it) {
     s.Fail(kCheckState, e.seq,
            Seq(e.seq) + std::string(e.type()) + " names " + Who(rid) +
                ", which the log never enrolled");
     return nullptr;
   }
-  ResidentTrack& r = s.residents[it->second];
+  ResidentTrack& r = s.residents[*it];
   if (r.erased_seq != 0) {
     s.Fail(kCheckState, e.seq,
            Seq(e.seq) + std::string(e.type()) + " for resident " + rid +
@@ -100,14 +141,14 @@ ResidentTrack* Concerned(Auditor::State& s, const Event& e) {
 }
 
 CardTrack* CardOf(Auditor::State& s, const Event& e, const std::string& id) {
-  auto it = s.card_index.find(id);
-  if (it == s.card_index.end()) {
+  const std::optional<uint32_t> it = s.card_index.Find(id);
+  if (!it) {
     s.Fail(kCheckState, e.seq,
            Seq(e.seq) + std::string(e.type()) + " names card " + id +
                ", which the log never issued");
     return nullptr;
   }
-  CardTrack& c = s.cards[it->second];
+  CardTrack& c = s.cards[*it];
   if (s.residents[c.resident].resident_id != e.resident_id()) {
     s.Fail(kCheckState, e.seq,
            Seq(e.seq) + "card " + id + " belongs to another resident");
@@ -117,16 +158,15 @@ CardTrack* CardOf(Auditor::State& s, const Event& e, const std::string& id) {
 
 void NewCard(Auditor::State& s, const Event& e, const std::string& id,
              Micros expires_at) {
-  auto idx = s.resident_index.find(e.resident_id());
-  if (idx == s.resident_index.end()) return;  // reported by Concerned
-  if (s.card_index.contains(id)) {
+  const std::optional<uint32_t> owner = s.resident_index.Find(e.resident_id());
+  if (!owner) return;  // reported by Concerned
+  const auto index = static_cast<uint32_t>(s.cards.size());
+  if (!s.card_index.Insert(id, index)) {
     s.Fail(kCheckState, e.seq, Seq(e.seq) + "card " + id + " issued twice");
     return;
   }
-  s.card_index.emplace(id, static_cast<uint32_t>(s.cards.size()));
-  s.residents[idx->second].cards.push_back(
-      static_cast<uint32_t>(s.cards.size()));
-  s.cards.push_back({idx->second, expires_at, 0, false});
+  s.residents[*owner].cards.push_back(index);
+  s.cards.push_back({*owner, expires_at, 0, false});
 }
 
 void Revoke(CardTrack* c, Micros at) {
@@ -149,13 +189,12 @@ void CountAccess(Auditor::State& s, const Event& e, const PiiAccessed& p) {
 
 void Auditor::State::FoldEvent(const Event& e) {
   if (const auto* p = std::get_if<ResidentEnrolled>(&e.payload)) {
-    if (resident_index.contains(p->resident_id)) {
+    if (!resident_index.Insert(p->resident_id,
+                               static_cast<uint32_t>(residents.size()))) {
       Fail(kCheckState, e.seq,
            Seq(e.seq) + "resident " + p->resident_id + " enrolled twice");
       return;
     }
-    resident_index.emplace(p->resident_id,
-                           static_cast<uint32_t>(residents.size()));
     residents.push_back({p->resident_id, p->pii_digest, e.occurred_at, 0, {}});
     return;
   }
@@ -197,23 +236,23 @@ void Auditor::State::CheckVaultEntries(const VaultContents& vault) {
   Status scanned = vault.ForEachEntry([&](std::string_view rid, VaultPart part,
                                           std::string_view value) {
     const std::string what(VaultPartName(part));
-    auto it = resident_index.find(std::string(rid));
-    if (it == resident_index.end()) {
+    const std::optional<uint32_t> it = resident_index.Find(rid);
+    if (!it) {
       Fail(kCheckVault, 0,
            "the vault holds a " + what + " for " + Who(rid) +
                ", which the log never enrolled");
       return;
     }
-    const ResidentTrack& r = residents[it->second];
+    const ResidentTrack& r = residents[*it];
     if (r.erased_seq != 0) {
       Fail(kCheckErasure, r.erased_seq,
            "resident " + r.resident_id + ", erased at seq " +
                Str(r.erased_seq) + ", still has its " + what + " in the vault");
       return;
     }
-    if (part == VaultPart::kDataKey) parts[it->second] |= kHasKey;
+    if (part == VaultPart::kDataKey) parts[*it] |= kHasKey;
     if (part != VaultPart::kCiphertext) return;
-    parts[it->second] |= kHasData;
+    parts[*it] |= kHasData;
     if (Sha256String(value) != r.pii_digest) {
       Fail(kCheckVault, 0,
            "the vault ciphertext of resident " + r.resident_id +

@@ -110,6 +110,43 @@ Status LedgerSnapshot::ForEachEvent(
   return FromRocks(it->status(), "read events");
 }
 
+Status LedgerSnapshot::ForEachEventAndLeaf(
+    const std::function<Status(uint64_t, std::string_view,
+                               const std::optional<MerkleHash>&)>& fn,
+    bool* has_leaves) const {
+  rocksdb::ColumnFamilyHandle* merkle = Handle(kMerkleColumnFamily);
+  *has_leaves = merkle != nullptr;
+  if (merkle == nullptr) {
+    return ForEachEvent([&](uint64_t seq, std::string_view bytes) {
+      return fn(seq, bytes, std::nullopt);
+    });
+  }
+  // Level-0 keys (0x00 + 8-byte BE index) sort before every other key of
+  // the column family, in index order.
+  rocksdb::ReadOptions read;
+  read.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> leaf(db_->NewIterator(read, merkle));
+  leaf->Seek(RocksDbMerkleStore::NodeKey(0, 0));
+  auto leaf_index = [&]() -> std::optional<uint64_t> {
+    if (!leaf->Valid() || leaf->key().size() != 9 || leaf->key()[0] != 0)
+      return std::nullopt;
+    return BigEndian(leaf->key().ToStringView().substr(1));
+  };
+  Status s = ForEachEvent([&](uint64_t seq, std::string_view bytes) {
+    std::optional<MerkleHash> hash;
+    for (auto i = leaf_index(); i && seq > 0 && *i < seq - 1; i = leaf_index())
+      leaf->Next();
+    auto i = leaf_index();
+    if (i && seq > 0 && *i == seq - 1) {
+      auto h = MerkleHashFromBytes(leaf->value().ToStringView());
+      if (h.ok()) hash = *h;
+    }
+    return fn(seq, bytes, hash);
+  });
+  CITYID_RETURN_IF_ERROR(s);
+  return FromRocks(leaf->status(), "read merkle leaves");
+}
+
 Result<std::optional<std::vector<StoredCheckpoint>>>
 LedgerSnapshot::Checkpoints() const {
   rocksdb::ColumnFamilyHandle* cf = Handle(kCheckpointColumnFamily);
@@ -193,11 +230,18 @@ Result<AuditReport> AuditLedgerDir(const std::string& data_dir,
   auditor.SetStoredTree(tree);
   if (hooks.export_sink) auditor.SetExport(hooks.export_sink);
   uint64_t read = 0;
-  Status s = snap->ForEachEvent([&](uint64_t seq, std::string_view bytes) {
-    auditor.AddEvent({seq, bytes});
-    if (hooks.progress && (++read & 4095) == 0) hooks.progress(read, last);
-    return Status::Ok();
-  });
+  bool has_leaves = false;
+  Status s = snap->ForEachEventAndLeaf(
+      [&](uint64_t seq, std::string_view bytes,
+          const std::optional<MerkleHash>& leaf) {
+        AuditInput in{seq, bytes};
+        in.stored_leaf_given = has_leaves;
+        in.stored_leaf = leaf;
+        auditor.AddEvent(in);
+        if (hooks.progress && (++read & 4095) == 0) hooks.progress(read, last);
+        return Status::Ok();
+      },
+      &has_leaves);
   if (!s.ok()) auditor.ReadFailed(s);
   if (hooks.progress) hooks.progress(read, last);
   auditor.CheckVault(*snap);

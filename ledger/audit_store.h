@@ -50,6 +50,13 @@ class LedgerSnapshot final : public VaultContents {
   // first non-OK status fn returns. kCorruption for a key that is not 8 bytes.
   Status ForEachEvent(
       const std::function<Status(uint64_t, std::string_view)>& fn) const;
+  // As ForEachEvent, with the stored Merkle leaf hash of each seq read by a
+  // second iterator in step (nullopt when absent or unreadable; nothing is
+  // given when there is no "merkle" column family: `has_leaves` false).
+  Status ForEachEventAndLeaf(
+      const std::function<Status(uint64_t, std::string_view,
+                                 const std::optional<MerkleHash>&)>& fn,
+      bool* has_leaves) const;
   // The checkpoint history; nullopt when the ledger keeps none (no
   // "checkpoints" column family).
   Result<std::optional<std::vector<StoredCheckpoint>>> Checkpoints() const;

@@ -157,7 +157,12 @@ TEST(FieldClassesTest, ShapesAcceptTheirValuesOnly) {
       MatchesShape(FieldShape::kResidentId, "r_0123456789abcdef01234567"));
   EXPECT_FALSE(MatchesShape(FieldShape::kResidentId, "r_0123"));
   EXPECT_TRUE(MatchesShape(FieldShape::kRfc3339, "2026-01-01T00:00:00Z"));
+  EXPECT_TRUE(
+      MatchesShape(FieldShape::kRfc3339, "2026-11-27T08:45:32.123456Z"));
   EXPECT_FALSE(MatchesShape(FieldShape::kRfc3339, "yesterday"));
+  EXPECT_FALSE(MatchesShape(FieldShape::kRfc3339, "2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(MatchesShape(FieldShape::kRfc3339, "2026-01-01T00:00:00"));
+  EXPECT_FALSE(MatchesShape(FieldShape::kRfc3339, "2026-01-01T00:00:00.Z"));
   EXPECT_TRUE(MatchesShape(FieldShape::kToken, "name_change"));
   EXPECT_FALSE(MatchesShape(FieldShape::kToken, "lost2"));
   EXPECT_FALSE(MatchesShape(FieldShape::kText, "tab\there"));
