@@ -12,8 +12,7 @@
 //   cityid_projection_events_applied_total,
 //   cityid_projection_errors_total{kind="unavailable"|"other"} (counters).
 //
-// The same contract as the registry's (api/registry_routes.h), which keeps
-// its own copy for now.
+// Every projection service (registry, revocations, stats) registers these.
 //
 // Threading: handlers answer synchronously and only read the runner's
 // atomics. The runner and metrics must outlive the router and its server.

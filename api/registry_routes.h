@@ -21,13 +21,9 @@
 // "/v1/status-lists/<list id>". Errors are problem+json (api/problem.h):
 // 401 without a known token, 403 without the role, 404 for an unknown id.
 //
-// Metrics registered in `metrics`, besides the router's request metrics:
-//   cityid_projection_position             gauge, last applied seq
-//   cityid_projection_head_seq             gauge, ledger's last seq as last
-//   seen cityid_projection_lag                  gauge, head_seq - position
-//   (events) cityid_projection_ready                gauge, 1 when /readyz is
-//   200 cityid_projection_events_applied_total counter
-//   cityid_projection_errors_total{kind="unavailable"|"other"} counter
+// Metrics: the projection gauges and counters of
+// api/projection_service_routes.h (position, head_seq, lag, ready, events
+// applied, errors by kind), besides the router's request metrics.
 //
 // Threading: handlers answer synchronously on the server's strands; they
 // only read the registry's committed state and the runner's atomics.

@@ -12,8 +12,6 @@
 // keys are read from <keys>/statuslist.retired.json.
 #include <spdlog/spdlog.h>
 
-#include <iostream>
-
 #include "api/metrics.h"
 #include "api/revocations_routes.h"
 #include "api/router.h"
@@ -24,18 +22,12 @@
 #include "projections/revocations.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
-#include "tools/event_sources.h"
 #include "tools/logging.h"
+#include "tools/projection_service.h"
 #include "tools/service.h"
 
 namespace cityid {
 namespace {
-
-struct RevocationsFlags {
-  CommonFlags common;
-  std::string ledger_url;
-  bool print_fingerprint = false;
-};
 
 // A positive integer key, or `fallback` when the key is not set.
 Result<int64_t> PositiveInt(const Config& config, const std::string& key,
@@ -71,7 +63,7 @@ Result<PublisherOptions> PublisherOptionsFrom(const Config& config) {
   return o;
 }
 
-int Run(const RevocationsFlags& flags) {
+int Run(const ProjectionFlags& flags) {
   BlockTerminationSignals();
   auto config = LoadConfig(flags.common, "revocations.port");
   if (!config.ok()) return Fail(config.status());
@@ -84,23 +76,15 @@ int Run(const RevocationsFlags& flags) {
   auto revocations = Revocations::Create(store->get(), *projection_options);
   if (!revocations.ok()) return Fail(revocations.status());
   if (flags.print_fingerprint) {
-    auto fp = (*revocations)->Fingerprint();
-    if (!fp.ok()) return Fail(fp.status());
-    std::cout << (*store)->position() << " " << *fp << "\n";
-    return 0;
+    return PrintFingerprint((*store)->position(),
+                            (*revocations)->Fingerprint());
   }
 
-  auto source = MakeEventSource(*config, Revocations::kName, flags.ledger_url);
-  if (!source.ok()) return Fail(source.status());
-  ProjectionRunnerOptions runner_options;
-  auto batch_limit = config->GetInt("projection.batch_limit");
-  if (!batch_limit.ok() || *batch_limit < 1) {
-    return Fail(
-        InvalidArgument("projection.batch_limit must be a positive integer"));
-  }
-  runner_options.batch_limit = static_cast<size_t>(*batch_limit);
-  ProjectionRunner runner(store->get(), revocations->get(), source->get(),
-                          runner_options);
+  auto pipeline =
+      MakeProjectionPipeline(*config, Revocations::kName, flags.ledger_url,
+                             store->get(), revocations->get());
+  if (!pipeline.ok()) return Fail(pipeline.status());
+  ProjectionRunner& runner = *pipeline->runner;
 
   auto keys = RevocationKeys::Open(LayoutFor(*config).statuslist_key);
   if (!keys.ok()) return Fail(keys.status());
@@ -117,31 +101,16 @@ int Run(const RevocationsFlags& flags) {
   auto options = ServerOptions(*config, "revocations.port");
   if (!options.ok()) return Fail(options.status());
   HttpServer server(*options, router.AsHandler());
-  if (Status s = server.Start(); !s.ok()) return Fail(s);
-  runner.Start();
-  spdlog::info("revocations serving on {}:{} from position {}, signing key {}",
-               options->address, server.port(), runner.position(),
-               (*keys)->keys()->current.kid());
-  const int sig = WaitForTerminationSignal();
-  spdlog::info("revocations stopping on signal {}", sig);
-  server.Stop();
-  runner.Stop();
-  return 0;
+  return ServeUntilSignal("revocations", server, options->address, runner,
+                          ", signing key " + (*keys)->keys()->current.kid());
 }
 
 }  // namespace
 
 void AddRevocationsCommand(CLI::App* project) {
-  auto flags = std::make_shared<RevocationsFlags>();
-  CLI::App* cmd = project->add_subcommand(
-      "revocations", "the revocation status list projection (port 8082)");
-  AddCommonFlags(cmd, &flags->common, /*with_port=*/true);
-  cmd->add_option("--ledger-url", flags->ledger_url,
-                  "ledger base URL (config key: ledger.url)");
-  cmd->add_flag(
-      "--print-fingerprint", flags->print_fingerprint,
-      "print the committed position and state fingerprint, then exit");
-  cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });
+  AddProjectionCommand(project, "revocations",
+                       "the revocation status list projection (port 8082)",
+                       Run);
 }
 
 }  // namespace cityid

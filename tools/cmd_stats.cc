@@ -22,7 +22,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include "api/metrics.h"
@@ -34,18 +33,12 @@
 #include "projections/stats_projection.h"
 #include "projections/stats_releases.h"
 #include "tools/commands.h"
-#include "tools/event_sources.h"
 #include "tools/logging.h"
+#include "tools/projection_service.h"
 #include "tools/service.h"
 
 namespace cityid {
 namespace {
-
-struct StatsFlags {
-  CommonFlags common;
-  std::string ledger_url;
-  bool print_fingerprint = false;
-};
 
 // A list key, or `fallback` when the key is not set.
 std::vector<std::string> ListOr(const Config& config, const std::string& key,
@@ -148,19 +141,13 @@ Result<std::unique_ptr<ProjectionStore>> OpenStore(
   }
 }
 
-int Serve(const StatsFlags& flags, const Config& config, ProjectionStore& store,
-          StatsProjection& projection, StatsRouteOptions route_options) {
-  auto source =
-      MakeEventSource(config, StatsProjection::kName, flags.ledger_url);
-  if (!source.ok()) return Fail(source.status());
-  ProjectionRunnerOptions runner_options;
-  auto batch_limit = config.GetInt("projection.batch_limit");
-  if (!batch_limit.ok() || *batch_limit < 1) {
-    return Fail(
-        InvalidArgument("projection.batch_limit must be a positive integer"));
-  }
-  runner_options.batch_limit = static_cast<size_t>(*batch_limit);
-  ProjectionRunner runner(&store, &projection, source->get(), runner_options);
+int Serve(const ProjectionFlags& flags, const Config& config,
+          ProjectionStore& store, StatsProjection& projection,
+          StatsRouteOptions route_options) {
+  auto pipeline = MakeProjectionPipeline(config, StatsProjection::kName,
+                                         flags.ledger_url, &store, &projection);
+  if (!pipeline.ok()) return Fail(pipeline.status());
+  ProjectionRunner& runner = *pipeline->runner;
 
   auto release_options =
       ReleaseOptionsFrom(config, projection.options(), route_options.k);
@@ -177,19 +164,12 @@ int Serve(const StatsFlags& flags, const Config& config, ProjectionStore& store,
   auto options = ServerOptions(config, "stats.port");
   if (!options.ok()) return Fail(options.status());
   HttpServer server(*options, router.AsHandler());
-  if (Status s = server.Start(); !s.ok()) return Fail(s);
-  runner.Start();
-  spdlog::info("stats serving on {}:{} from position {}, {} stored releases",
-               options->address, server.port(), runner.position(),
-               (*releases)->count());
-  const int sig = WaitForTerminationSignal();
-  spdlog::info("stats stopping on signal {}", sig);
-  server.Stop();
-  runner.Stop();
-  return 0;
+  return ServeUntilSignal(
+      "stats", server, options->address, runner,
+      ", " + std::to_string((*releases)->count()) + " stored releases");
 }
 
-int Run(const StatsFlags& flags) {
+int Run(const ProjectionFlags& flags) {
   BlockTerminationSignals();
   auto config = LoadConfig(flags.common, "stats.port");
   if (!config.ok()) return Fail(config.status());
@@ -202,10 +182,7 @@ int Run(const StatsFlags& flags) {
   auto store = OpenStore(*config, *projection_options, &projection);
   if (!store.ok()) return Fail(store.status());
   if (flags.print_fingerprint) {
-    auto fp = projection->Fingerprint();
-    if (!fp.ok()) return Fail(fp.status());
-    std::cout << (*store)->position() << " " << *fp << "\n";
-    return 0;
+    return PrintFingerprint((*store)->position(), projection->Fingerprint());
   }
   return Serve(flags, *config, **store, *projection,
                std::move(route_options).value());
@@ -214,16 +191,9 @@ int Run(const StatsFlags& flags) {
 }  // namespace
 
 void AddStatsCommand(CLI::App* project) {
-  auto flags = std::make_shared<StatsFlags>();
-  CLI::App* cmd = project->add_subcommand(
-      "stats", "the anonymized uptake statistics projection (port 8083)");
-  AddCommonFlags(cmd, &flags->common, /*with_port=*/true);
-  cmd->add_option("--ledger-url", flags->ledger_url,
-                  "ledger base URL (config key: ledger.url)");
-  cmd->add_flag(
-      "--print-fingerprint", flags->print_fingerprint,
-      "print the committed position and state fingerprint, then exit");
-  cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });
+  AddProjectionCommand(
+      project, "stats",
+      "the anonymized uptake statistics projection (port 8083)", Run);
 }
 
 }  // namespace cityid
