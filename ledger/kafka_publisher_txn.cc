@@ -16,6 +16,20 @@ bool IsFencingCode(int code) {
          code == RdKafka::ERR_INVALID_PRODUCER_EPOCH;
 }
 
+// Delivery reports are not needed (commit_transaction reports the outcome of
+// the whole batch), but without a callback librdkafka's flush — which
+// commit_transaction runs first — only notices the acknowledged batch at
+// its next 10 ms poll tick: measured ~8 ms per transaction on a local broker.
+// With one, the report wakes the flush at once.
+class IgnoreDeliveryReports final : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message&) override {}
+};
+RdKafka::DeliveryReportCb* IgnoredDeliveryReports() {
+  static auto* const cb = new IgnoreDeliveryReports;  // stateless, never freed
+  return cb;
+}
+
 }  // namespace
 
 Status KafkaPublisher::CreateProducer() {
@@ -35,6 +49,9 @@ Status KafkaPublisher::CreateProducer() {
            {"partitioner", "murmur2_random"},
            {"client.id", "cityid-ledger-" + options_.shard_id}}));
   std::string err;
+  if (conf->set("dr_cb", IgnoredDeliveryReports(), err) !=
+      RdKafka::Conf::CONF_OK)
+    return InvalidArgument("kafka producer dr_cb: " + err);
   producer_.reset(RdKafka::Producer::create(conf.get(), err));
   if (!producer_) return InvalidArgument("kafka producer: " + err);
   initialized_ = false;
