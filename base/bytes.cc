@@ -8,6 +8,7 @@
 #include <boost/crc.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace cityid {
 namespace {
@@ -100,11 +101,46 @@ Result<std::string> Base64UrlDecode(std::string_view text) {
   return Base64Decode(s);
 }
 
-uint32_t Crc32c(std::string_view bytes) {
-  // Castagnoli polynomial, reflected, as in iSCSI/RocksDB/Kafka.
+namespace {
+
+// Castagnoli polynomial, reflected, as in iSCSI/RocksDB/Kafka.
+uint32_t Crc32cPortable(std::string_view bytes) {
   boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
+}
+
+#if defined(__x86_64__)
+// The SSE4.2 crc32 instruction computes the same CRC (8 bytes per step);
+// used when the CPU has it (checked once at run time).
+__attribute__((target("sse4.2"))) uint32_t Crc32cSse42(std::string_view bytes) {
+  const char* p = bytes.data();
+  size_t n = bytes.size();
+  uint64_t crc = 0xFFFFFFFFu;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    crc = __builtin_ia32_crc32di(crc, word);
+  }
+  auto crc32 = static_cast<uint32_t>(crc);
+  for (; n > 0; ++p, --n)
+    crc32 = __builtin_ia32_crc32qi(crc32, static_cast<unsigned char>(*p));
+  return crc32 ^ 0xFFFFFFFFu;
+}
+
+bool HasSse42() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
+}  // namespace
+
+uint32_t Crc32c(std::string_view bytes) {
+#if defined(__x86_64__)
+  if (HasSse42()) return Crc32cSse42(bytes);
+#endif
+  return Crc32cPortable(bytes);
 }
 
 Sha256Digest Sha256(std::string_view bytes) {

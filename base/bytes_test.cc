@@ -34,6 +34,28 @@ TEST(BytesTest, Crc32cMatchesKnownVector) {
   EXPECT_EQ(Crc32c("123456789"), 0xe3069283u);
 }
 
+// Crc32c may use the CPU's crc32 instruction (8 bytes per step, then a byte
+// tail); every length and alignment must agree with the bitwise definition.
+TEST(BytesTest, Crc32cMatchesBitwiseDefinitionAtEveryLength) {
+  auto bitwise = [](std::string_view bytes) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char c : bytes) {
+      crc ^= c;
+      for (int k = 0; k < 8; ++k)
+        crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+    }
+    return crc ^ 0xFFFFFFFFu;
+  };
+  std::string data;
+  for (int i = 0; i < 300; ++i)
+    data.push_back(static_cast<char>((i * 131 + 7) & 0xff));
+  for (size_t offset = 0; offset < 8; ++offset)
+    for (size_t len = 0; len + offset <= data.size(); len += 1 + len / 16)
+      ASSERT_EQ(Crc32c(std::string_view(data).substr(offset, len)),
+                bitwise(std::string_view(data).substr(offset, len)))
+          << "offset " << offset << " length " << len;
+}
+
 TEST(BytesTest, Sha256MatchesFips180Vector) {
   EXPECT_EQ(HexEncode(Sha256String("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -41,7 +63,8 @@ TEST(BytesTest, Sha256MatchesFips180Vector) {
 
 TEST(BytesTest, HmacMatchesRfc4231Case2) {
   Sha256Digest d = HmacSha256("Jefe", "what do ya want for nothing?");
-  EXPECT_EQ(HexEncode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())),
+  EXPECT_EQ(HexEncode(std::string_view(reinterpret_cast<const char*>(d.data()),
+                                       d.size())),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
