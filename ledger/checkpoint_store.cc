@@ -41,6 +41,7 @@ std::string CheckpointStore::Key(uint64_t size) {
 }
 
 Status CheckpointStore::Put(uint64_t size, std::string_view note) {
+  if (gate_) CITYID_RETURN_IF_ERROR(gate_(Key(size).size() + note.size()));
   rocksdb::WriteOptions options;
   options.sync = true;
   return FromRocks(db_->Put(options, cf_, Key(size), note), "checkpoint");

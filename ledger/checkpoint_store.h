@@ -12,6 +12,7 @@
 #define CITYID_LEDGER_CHECKPOINT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,10 +36,17 @@ struct StoredCheckpoint {
 
 class CheckpointStore {
  public:
-  CheckpointStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf)
-      : db_(db), cf_(cf) {}
+  // Asked before each synced Put with the bytes to write; a non-OK status
+  // (e.g. the ledger's free-space floor, ledger/free_space.h) is returned
+  // instead of writing.
+  using WriteGate = std::function<Status(uint64_t bytes)>;
 
-  // Writes one checkpoint now, synced. kUnavailable/kCorruption on failure.
+  CheckpointStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                  WriteGate gate = nullptr)
+      : db_(db), cf_(cf), gate_(std::move(gate)) {}
+
+  // Writes one checkpoint now, synced. kUnavailable/kCorruption on failure;
+  // the gate's status when it refuses.
   Status Put(uint64_t size, std::string_view note);
   // Adds the checkpoint to a batch the caller writes.
   Status Put(rocksdb::WriteBatch* batch, uint64_t size, std::string_view note);
@@ -56,6 +64,7 @@ class CheckpointStore {
  private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;
+  WriteGate gate_;
 };
 
 }  // namespace cityid

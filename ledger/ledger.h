@@ -20,7 +20,8 @@
 //                           existing resident in the message ("resident r_...")
 //   kPreconditionFailed (412) if_match != current version
 //   kIdempotencyMismatch (422) same idempotency key, other request hash
-//   kUnavailable (503)      storage (or broker) cannot accept writes now
+//   kUnavailable (503)      storage (or broker) cannot accept writes now,
+//                           or the disk is below the free-space floor
 #ifndef CITYID_LEDGER_LEDGER_H_
 #define CITYID_LEDGER_LEDGER_H_
 
@@ -34,6 +35,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "ledger/commands.h"
+#include "ledger/free_space.h"
 
 namespace cityid {
 
@@ -87,10 +89,11 @@ class VaultSink {
 };
 
 struct LedgerOptions {
-  std::string data_dir;             // RocksDB lives in data_dir/ledger
-  std::string kek_file;             // 32-byte key-encryption key (raw)
-  std::string blind_index_key_file; // 32-byte HMAC key for duplicate detection
-  std::vector<std::string> pii_fields = {"given_name", "family_name", "date_of_birth"};
+  std::string data_dir;              // RocksDB lives in data_dir/ledger
+  std::string kek_file;              // 32-byte key-encryption key (raw)
+  std::string blind_index_key_file;  // 32-byte HMAC key for duplicate detection
+  std::vector<std::string> pii_fields = {"given_name", "family_name",
+                                         "date_of_birth"};
   CardPolicy cards;
   uint32_t status_list_size = 131072;  // entries per list (SPEC §5: >= 131072)
   size_t max_batch = 512;              // commands per group commit
@@ -103,8 +106,18 @@ struct LedgerOptions {
   int retention_days = 0;
   Micros retention_sweep_interval = 600 * kMicrosPerSecond;
   size_t retention_sweep_limit = 256;
-  EventSink* sink = nullptr;           // null: embedded mode
-  VaultSink* vault_sink = nullptr;     // null: the vault stays local
+  EventSink* sink = nullptr;        // null: embedded mode
+  VaultSink* vault_sink = nullptr;  // null: the vault stays local
+  // Free-space floor (issue 9, ledger/free_space.h): every write to the
+  // ledger's DB is refused with kUnavailable while the data directory's
+  // filesystem would be left with fewer free bytes, and Ready() says "disk
+  // full: ...". Keep it above a memtable flush (16 MiB, rocksdb_log.cc) plus
+  // a batch, so RocksDB's background work has room. 0: off (not safe: a WAL
+  // append that meets a full disk can abort the process).
+  uint64_t min_free_bytes = 64 << 20;
+  // Free bytes of the data directory's filesystem; null: statvfs(data_dir).
+  // Test seam.
+  FreeSpaceProbe free_space_probe;
   // Writers of extra column families committed in each batch's WriteBatch
   // (e.g. the Merkle node store); borrowed, must outlive the Ledger.
   std::vector<LogExtension*> extensions;
@@ -121,26 +134,31 @@ class Ledger {
   virtual ~Ledger() = default;
 
   // Queues a command; `done` runs exactly once (see threading note above).
-  virtual void Submit(Command command, CommandContext context, Callback done) = 0;
+  virtual void Submit(Command command, CommandContext context,
+                      Callback done) = 0;
   // Blocking convenience over Submit, for tests and tools.
   Result<CommandResult> Execute(Command command, CommandContext context);
 
   // Events with seq in (after, after+limit], in order, from the local log.
-  virtual Result<std::vector<StoredEvent>> ReadEvents(uint64_t after, size_t limit) const = 0;
+  virtual Result<std::vector<StoredEvent>> ReadEvents(uint64_t after,
+                                                      size_t limit) const = 0;
   // Last durable (acknowledgeable) seq; 0 when empty.
   virtual uint64_t LastSeq() const = 0;
   // Runs `fn` once, from some thread, as soon as LastSeq() > after or when
   // `timeout` elapses, whichever comes first. Used by the long-poll feed.
-  virtual void WaitForEvents(uint64_t after, Micros timeout, std::function<void()> fn) = 0;
+  virtual void WaitForEvents(uint64_t after, Micros timeout,
+                             std::function<void()> fn) = 0;
 
   // Current state views without PII, or kNotFound.
   virtual Result<CardView> GetCard(const std::string& card_id) const = 0;
-  virtual Result<ResidentView> GetResidentState(const std::string& resident_id) const = 0;
+  virtual Result<ResidentView> GetResidentState(
+      const std::string& resident_id) const = 0;
 
   // OK while the ledger accepts writes; otherwise why not.
   virtual Status Ready() const = 0;
 
-  // Stops taking commands, finishes queued ones, flushes and closes. Idempotent.
+  // Stops taking commands, finishes queued ones, flushes and closes.
+  // Idempotent.
   virtual void Close() = 0;
 };
 

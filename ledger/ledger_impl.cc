@@ -48,6 +48,9 @@ Result<std::unique_ptr<LedgerImpl>> LedgerImpl::Open(
 
 LedgerImpl::LedgerImpl(const LedgerOptions& options)
     : options_(options),
+      floor_(options.min_free_bytes, options.free_space_probe
+                                         ? options.free_space_probe
+                                         : StatvfsProbe(options.data_dir)),
       slots_(std::make_unique<StatusSlots>(options.status_list_size)) {}
 
 LedgerImpl::~LedgerImpl() { Close(); }
@@ -105,6 +108,8 @@ Status LedgerImpl::Init() {
     ext->SetEventReader([log = log_.get()](uint64_t after, size_t limit) {
       return log->ReadEvents(after, limit);
     });
+    ext->SetWriteGate(
+        [floor = &floor_](uint64_t bytes) { return floor->Check(bytes); });
     CITYID_RETURN_IF_ERROR(ext->OnOpen(log_->db(), mine, last));
     ++opened_extensions_;
   }
@@ -220,17 +225,19 @@ bool LedgerImpl::HasWriteError() const {
 }
 
 void LedgerImpl::ProbeRecovery() {
-  log_->Resume().PermitUnchecked();  // the probe write tells
   rocksdb::WriteBatch wb;
   wb.Put(log_->handle(Cf::kMeta), "last_seq", BigEndian64(last_seq_.load()))
       .PermitUncheckedError();
+  // Below the floor even Resume() (which flushes memtables) waits.
+  if (!floor_.Check(wb.GetDataSize()).ok()) return;
+  log_->Resume().PermitUnchecked();  // the probe write tells
   Status s = log_->Write(wb);
   if (s.ok()) spdlog::info("ledger: storage accepts writes again");
   SetWriteError(std::move(s));
 }
 
 void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
-  if (HasWriteError()) {
+  if (HasWriteError() && floor_.Check().ok()) {
     log_->Resume().PermitUnchecked();  // the batch's write below tells
   }
   DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields,
@@ -262,10 +269,10 @@ Status LedgerImpl::Commit(LedgerBatch& batch) {
     // The operator's trail of erasures: ids and seqs only.
     for (const auto& [cf, key] : batch.erased_keys()) {
       if (cf != Cf::kVaultKeys) continue;
-      spdlog::info("ledger: vault entry of resident {} destroyed{} (batch up "
-                   "to seq {})",
-                   key, compacted.ok() ? " and compacted" : "",
-                   batch.last_seq());
+      spdlog::info(
+          "ledger: vault entry of resident {} destroyed{} (batch up "
+          "to seq {})",
+          key, compacted.ok() ? " and compacted" : "", batch.last_seq());
     }
   }
   last_seq_.store(batch.last_seq());
@@ -294,11 +301,17 @@ Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
   for (; s.ok() && added < options_.extensions.size(); ++added) {
     s = options_.extensions[added]->AddToBatch(batch.events(), wb);
   }
+  bool refused = false;  // by the floor: RocksDB never saw the batch
+  if (s.ok()) {
+    s = floor_.Check(wb.GetDataSize());
+    refused = !s.ok();
+  }
   if (s.ok()) s = log_->Write(wb);
   for (size_t i = 0; i < added; ++i)
     options_.extensions[i]->OnBatchDone(s.ok());
   if (!s.ok()) {
     slots_->AbortLastBatch();
+    if (refused) return s;  // Ready() reports it while it lasts
     spdlog::error("ledger: batch write failed, seq stays {}: {}",
                   last_seq_.load(), s.ToString());
     SetWriteError(s);
@@ -344,14 +357,21 @@ Status LedgerImpl::PublishVault(const std::vector<std::string>& changed) {
     vault_backlog_ = true;
     spdlog::warn("ledger: {} vault record(s) not yet published: {}",
                  records.size(), s.ToString());
-    return Unavailable("events are durable locally but the vault is not yet "
-                       "published: " +
-                       s.message());
+    return Unavailable(
+        "events are durable locally but the vault is not yet "
+        "published: " +
+        s.message());
   }
   rocksdb::WriteBatch wb;
   for (const std::string& rid : rids) {
     wb.Delete(log_->handle(Cf::kMeta), kVaultOutboxPrefix + rid)
         .PermitUncheckedError();
+  }
+  if (Status room = floor_.Check(wb.GetDataSize()); !room.ok()) {
+    // The records are published; their outbox entries only mean "send
+    // again", which a later batch does harmlessly.
+    vault_backlog_ = true;
+    return Status::Ok();
   }
   vault_backlog_ = more;
   return log_->Write(wb);
@@ -374,8 +394,12 @@ void LedgerImpl::SetWriteError(Status s) {
 }
 
 Status LedgerImpl::Ready() const {
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (closed_) return ClosedStatus();
+  }
+  CITYID_RETURN_IF_ERROR(floor_.Check());
   std::lock_guard<std::mutex> lock(state_mu_);
-  if (closed_) return ClosedStatus();
   if (!write_error_.ok())
     return Unavailable("last write failed: " + write_error_.message());
   return Status::Ok();

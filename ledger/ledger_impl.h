@@ -23,6 +23,16 @@
 // Ready() report the error; the next batch first asks RocksDB to Resume(),
 // and while idle the writer probes the disk every second until a synced
 // write succeeds again.
+//
+// Full disk (ledger/free_space.h): before each synced write (batches, the
+// recovery probe, the vault outbox, extensions' own writes through their
+// WriteGate) the free-space floor is checked; a batch that would leave less
+// than LedgerOptions::min_free_bytes free is refused like a failed write
+// (kUnavailable, nothing written, seq unchanged) but without touching
+// RocksDB, so there is nothing to resume. Ready() checks the floor itself
+// ("disk full: N bytes free below floor M"), so readiness follows the free
+// space both ways without any write. Resume() and the probe write wait for
+// the floor too.
 #ifndef CITYID_LEDGER_LEDGER_IMPL_H_
 #define CITYID_LEDGER_LEDGER_IMPL_H_
 
@@ -36,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "ledger/free_space.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_batch.h"
 #include "ledger/rocksdb_log.h"
@@ -95,6 +106,7 @@ class LedgerImpl final : public Ledger {
   void SetWriteError(Status s);
 
   LedgerOptions options_;
+  FreeSpaceFloor floor_;
   std::unique_ptr<Vault> vault_;
   std::unique_ptr<RocksLog> log_;
   std::unique_ptr<StatusSlots> slots_;

@@ -34,7 +34,7 @@ Status MerkleLogExtension::OnOpen(
   }
   store_ = std::move(store);
   tree_ = std::move(tree);
-  checkpoints_ = std::make_unique<CheckpointStore>(db, handles[1]);
+  checkpoints_ = std::make_unique<CheckpointStore>(db, handles[1], gate_);
   Status caught_up = CatchUp(db, last_seq);
   if (!caught_up.ok()) OnClose();
   return caught_up;
@@ -51,6 +51,7 @@ Status MerkleLogExtension::CatchUp(rocksdb::DB* db, uint64_t last_seq) {
     }
     rocksdb::WriteBatch batch;
     Status s = AddToBatch(events, batch);
+    if (s.ok() && gate_) s = gate_(batch.GetDataSize());
     if (s.ok()) {
       rocksdb::WriteOptions sync;
       sync.sync = true;

@@ -46,6 +46,8 @@ class MerkleLogExtension final : public LogExtension {
   void SetEventReader(EventReader reader) override {
     reader_ = std::move(reader);
   }
+  // Guards the catch-up writes and the checkpoint history's Put.
+  void SetWriteGate(WriteGate gate) override { gate_ = std::move(gate); }
   // Opens the tree. More leaves than `last_seq`: kCorruption (events were
   // removed from the log). Fewer (the extension was added to an existing
   // ledger, or events were written without it): appends the missing events
@@ -72,6 +74,7 @@ class MerkleLogExtension final : public LogExtension {
   Status CatchUp(rocksdb::DB* db, uint64_t last_seq);
 
   EventReader reader_;
+  WriteGate gate_;  // may be null: no gate
   std::unique_ptr<RocksDbMerkleStore> store_;
   std::unique_ptr<MerkleTree> tree_;
   std::unique_ptr<CheckpointStore> checkpoints_;

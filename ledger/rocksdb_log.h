@@ -84,6 +84,16 @@ class LogExtension {
   // OnClose(), so an extension whose data lags the log (registered on an
   // existing ledger) can catch up in OnOpen. Default: not needed.
   virtual void SetEventReader(EventReader reader) {}
+  // Says whether a write of `bytes` to the DB may go ahead now: the
+  // ledger's free-space floor (ledger/free_space.h). Non-OK (kUnavailable):
+  // do not write; return or log it.
+  using WriteGate = std::function<Status(uint64_t bytes)>;
+  // Once, just before OnOpen: the gate that every write the extension makes
+  // to the DB by itself (outside AddToBatch, e.g. a catch-up or a background
+  // checkpoint) must pass first, valid until OnClose(). Batches need no
+  // gate: the ledger checks them. Default: the extension writes nothing by
+  // itself.
+  virtual void SetWriteGate(WriteGate gate) {}
   // Once, on the thread calling Ledger::Open, after the DB is open and before
   // any command runs. `handles` follow ColumnFamilies() order; db and handles
   // stay valid until OnClose(). `last_seq` is the log's last durable seq, so

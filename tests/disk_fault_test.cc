@@ -1,7 +1,8 @@
 // A full disk under a real `cityid ledger` (issue 9): the ledger's data
 // directory lives on a small tmpfs; the test fills the filesystem while a
 // clerk enrolls residents, and checks that
-//   * commands get 503 (and /readyz turns 503) once RocksDB cannot write,
+//   * commands get 503 problem+json with Retry-After (and /readyz turns 503
+//     with a "disk full" reason) once the disk is full,
 //   * no partial event is written: seqs stay gap-free and the log holds
 //     exactly the acknowledged enrollments (a 503 command left no event),
 //   * service resumes once space returns (/readyz 200, commands 201 again),
@@ -82,10 +83,13 @@ class DiskFaultTest : public ::testing::Test {
 
   void Start() {
     port_ = FreePort();
-    // The log stays off the small filesystem so it survives the fault.
+    // The log stays off the small filesystem so it survives the fault. The
+    // default free-space floor (64 MiB) is more than this whole filesystem:
+    // 1 MiB, below the 2 MiB left free at the start.
     ledger_ = std::make_unique<Process>(
         std::vector<std::string>{CityidBinary(), "ledger", "--data", data_,
-                                 "--port", std::to_string(port_)},
+                                 "--port", std::to_string(port_), "--set",
+                                 "ledger.min_free_bytes=1048576"},
         dir_.Sub("ledger.log"));
     ASSERT_TRUE(WaitForHttp(port_, "/readyz", seconds(30)))
         << ReadFile(dir_.Sub("ledger.log"));
@@ -98,7 +102,21 @@ class DiskFaultTest : public ::testing::Test {
     if (r.status == 201) {
       acked_.insert(std::string(r.body.at("resident_id").as_string()));
     }
+    last_ = r;
     return r.status;
+  }
+
+  // A 503 as clients must see it: problem+json, Retry-After, the reason.
+  static void ExpectDiskFull(const Reply& r) {
+    ASSERT_EQ(r.status, 503) << r.raw;
+    auto type = r.headers.find("Content-Type");
+    ASSERT_NE(type, r.headers.end());
+    EXPECT_EQ(type->second, "application/problem+json");
+    EXPECT_EQ(r.headers.count("Retry-After"), 1u);
+    ASSERT_TRUE(r.body.is_object()) << r.raw;
+    EXPECT_NE(std::string(r.body.at("detail").as_string()).find("disk full"),
+              std::string::npos)
+        << r.raw;
   }
 
   TempDir dir_;
@@ -107,21 +125,16 @@ class DiskFaultTest : public ::testing::Test {
   uint16_t port_ = 0;
   std::unique_ptr<Process> ledger_;
   std::set<std::string> acked_;
+  Reply last_;  // of the last Enroll
 };
 
-// DISABLED: finding of issue 9 (2026-11-27). With Debian 12's RocksDB 7.8
-// (built with assertions), the first WAL write that hits ENOSPC aborts the
-// ledger process:
-//   writable_file_writer.h:312: WritableFileWriter::
-//   AssertFalseAndGetStatusForPrevError(): Assertion
-//   `sync_without_flush_called_' failed.
-// so clients see dropped connections instead of 503, and the ledger only
-// comes back by restart once space returns. The contract below is what the
-// ledger must do; enable this test once the ledger refuses writes before the
-// disk is full (e.g. a statvfs free-space floor in LedgerImpl::RunBatch) or
-// RocksDB is fixed. Run it with --gtest_also_run_disabled_tests.
-TEST_F(DiskFaultTest,
-       DISABLED_FullDiskAnswers503WritesNoPartialEventAndRecovers) {
+// The mechanism: RocksDB 7.8 (Debian 12, built with assertions) aborts the
+// process on the write after a WAL append that failed with ENOSPC, so the
+// ledger never lets one happen: every write first checks a free-space floor
+// (ledger.min_free_bytes, ledger/free_space.h) and is refused with 503 while
+// the write would leave less free; /readyz checks the same floor, so it
+// turns 200 again as soon as space returns, without any write.
+TEST_F(DiskFaultTest, FullDiskAnswers503WritesNoPartialEventAndRecovers) {
   // A nearly full disk before the start: RocksDB's WAL preallocation fails
   // (ignored by RocksDB), so the WAL grows write by write and the fault comes
   // after hundreds of commands rather than after 16 MiB of them.
@@ -142,14 +155,17 @@ TEST_F(DiskFaultTest,
   while (unavailable < 20 && SteadyClock::now() - begin < seconds(120)) {
     const int status = Enroll(client, i++);
     ASSERT_TRUE(status == 201 || status == 503) << status;
-    if (status == 503) ++unavailable;
+    if (status == 503) {
+      ++unavailable;
+      ExpectDiskFull(last_);
+    }
     if (status == 201 && unavailable > 0) {
       ADD_FAILURE() << "a command succeeded on a full disk after a 503";
     }
   }
   ASSERT_EQ(unavailable, 20)
       << "the disk never filled up after " << i - 20 << " enrollments";
-  EXPECT_EQ(Call(client, "GET", "/readyz", "").status, 503);
+  ExpectDiskFull(Call(client, "GET", "/readyz", ""));
 
   // Space returns: the ledger recovers by itself.
   std::filesystem::remove(filler);

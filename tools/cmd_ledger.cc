@@ -49,6 +49,12 @@ Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
                            "retention.sweep_interval_s >= 0");
   o.retention_days = static_cast<int>(retention);
   o.retention_sweep_interval = sweep_s * kMicrosPerSecond;
+  // Free-space floor (ledger/free_space.h).
+  CITYID_ASSIGN_OR_RETURN(int64_t min_free,
+                          config.GetInt("ledger.min_free_bytes"));
+  if (min_free < 0)
+    return InvalidArgument("ledger.min_free_bytes must be >= 0");
+  o.min_free_bytes = static_cast<uint64_t>(min_free);
   return o;
 }
 

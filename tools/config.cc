@@ -20,6 +20,7 @@ const std::map<std::string, std::string>& Defaults() {
       {"bind", "127.0.0.1"},
       {"ledger.port", "8080"},
       {"ledger.url", "http://127.0.0.1:8080"},
+      {"ledger.min_free_bytes", "67108864"},  // 64 MiB; 0: off
       {"registry.port", "8081"},
       {"revocations.port", "8082"},
       {"stats.port", "8083"},

@@ -74,6 +74,9 @@ class LedgerIntegrity final : public LogExtension {
 
   // LogExtension, forwarded to the Merkle extension.
   std::vector<std::string> ColumnFamilies() const override;
+  void SetWriteGate(WriteGate gate) override {
+    merkle_.SetWriteGate(std::move(gate));
+  }
   Status OnOpen(rocksdb::DB* db,
                 const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
                 uint64_t last_seq) override;
