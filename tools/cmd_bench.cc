@@ -41,6 +41,9 @@ void AddBenchCommand(CLI::App* app) {
                   "1000000)");
   cmd->add_option("--audit-events", o.audit_events,
                   "events replayed in the audit row (20000 quick, 1000000)");
+  cmd->add_option("--kafka-preload", o.kafka_preload,
+                  "residents bulk-loaded into the Kafka-mode ledger before "
+                  "its peak run (300 quick, 50000)");
   cmd->add_option("--cityid", o.cityid_binary,
                   "cityid binary for the ledger under test (default: this)");
   cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });

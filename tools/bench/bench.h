@@ -54,6 +54,9 @@ struct BenchOptions {
   double seconds = 0;          // per throughput run; 0: 3 quick, 20 full
   uint64_t rss_residents = 0;  // 0: 300 quick, 1,000,000 full
   uint64_t audit_events = 0;   // 0: 20,000 quick, 1,000,000 full
+  // Residents bulk-loaded into the Kafka-mode ledger before its peak run;
+  // with that run they make the history the Kafka rebuild row reads.
+  uint64_t kafka_preload = 0;  // 0: 300 quick, 50,000 full
 };
 
 // Runs every row. kUnavailable when the ledger under test cannot be started;

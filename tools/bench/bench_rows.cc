@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "base/bytes.h"
@@ -258,6 +259,72 @@ Result<double> RawProducerRecordsPerSecond(const std::string& bootstrap,
   if (cb.failed > 0)
     return Unavailable(std::to_string(cb.failed) + " records not delivered");
   return static_cast<double>(cb.delivered) / s;
+}
+
+Result<ConsumeFigures> RawConsumerRecordsPerSecond(const std::string& bootstrap,
+                                                   const std::string& topic) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(
+      RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  const std::string group = "bench-raw-" + HexEncode(RandomBytes(4));
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"bootstrap.servers", bootstrap},
+           {"group.id", group},
+           {"isolation.level", "read_committed"},
+           {"enable.auto.commit", "false"},
+           {"enable.auto.offset.store", "false"},
+           {"enable.partition.eof", "true"},
+           {"fetch.wait.max.ms", "100"}}) {
+    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK)
+      return Internal("consumer config " + k + ": " + err);
+  }
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer) return Unavailable("consumer: " + err);
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(consumer.get(), topic, nullptr, err));
+  if (!handle) return Unavailable("topic handle: " + err);
+  RdKafka::Metadata* raw_md = nullptr;
+  if (consumer->metadata(false, handle.get(), &raw_md, 10'000) !=
+      RdKafka::ERR_NO_ERROR)
+    return Unavailable("metadata of " + topic);
+  std::unique_ptr<RdKafka::Metadata> md(raw_md);
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (const RdKafka::TopicMetadata* t : *md->topics())
+    if (t->topic() == topic)
+      for (const RdKafka::PartitionMetadata* p : *t->partitions())
+        parts.push_back(RdKafka::TopicPartition::create(
+            topic, p->id(), RdKafka::Topic::OFFSET_BEGINNING));
+  if (parts.empty()) return NotFound("no partitions in " + topic);
+  const size_t partitions = parts.size();
+  const RdKafka::ErrorCode assigned = consumer->assign(parts);
+  RdKafka::TopicPartition::destroy(parts);
+  if (assigned != RdKafka::ERR_NO_ERROR)
+    return Unavailable("assign: " + RdKafka::err2str(assigned));
+  ConsumeFigures f;
+  std::set<int32_t> at_end;
+  const auto start = SteadyClock::now();
+  while (at_end.size() < partitions) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(1000));
+    switch (m->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        ++f.records;
+        f.bytes += m->len();
+        break;
+      case RdKafka::ERR__PARTITION_EOF:
+        at_end.insert(m->partition());
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+        if (SecondsSince(start) > 600) return Unavailable("consume timed out");
+        break;
+      default:
+        return Unavailable("consume: " + m->errstr());
+    }
+  }
+  const double s = SecondsSince(start);
+  consumer->close();
+  f.records_per_s = static_cast<double>(f.records) / s;
+  return f;
 }
 
 }  // namespace cityid::bench

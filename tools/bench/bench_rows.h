@@ -52,6 +52,17 @@ Result<double> RawProducerRecordsPerSecond(const std::string& bootstrap,
                                            size_t record_bytes,
                                            uint64_t records);
 
+// Raw librdkafka consumer: reads `topic` from its beginning to its end (every
+// partition, isolation.level=read_committed like the projections' source,
+// the same fetch settings) and counts the records; no decoding.
+struct ConsumeFigures {
+  double records_per_s = 0;
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+};
+Result<ConsumeFigures> RawConsumerRecordsPerSecond(const std::string& bootstrap,
+                                                   const std::string& topic);
+
 }  // namespace cityid::bench
 
 #endif  // CITYID_TOOLS_BENCH_BENCH_ROWS_H_

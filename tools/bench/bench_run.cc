@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/http_client.h"
 #include "projections/feed_source.h"
+#include "projections/kafka_source.h"
 #include "projections/projection_runner.h"
 #include "projections/registry.h"
 #include "tools/bench/bench.h"
@@ -116,7 +117,9 @@ std::string ErrorsText(const loadgen::LoadReport& r) {
   return out.empty() ? "no errors" : out;
 }
 
-// Step 2: bulk load and the RSS row.
+// Step 2: bulk load and the RSS row. The load runs in five equal parts
+// (distinct seeds, so distinct residents); VmRSS after each part goes into
+// the note as the growth curve.
 BenchRow RssRow(const LedgerUnderTest& l, const BenchOptions& o) {
   BenchRow row{
       "ledger_rss_after_" + std::to_string(o.rss_residents) + "_residents",
@@ -125,14 +128,35 @@ BenchRow RssRow(const LedgerUnderTest& l, const BenchOptions& o) {
   row.target = 512;
   row.target_on_value = true;
   row.lower_is_better = true;
-  loadgen::LoadOptions lo = LoadFor(l, o);
-  lo.city.residents = o.rss_residents;
-  lo.city.bulk = true;
-  lo.duration_s = 24 * 3600;
-  lo.progress = true;
+  constexpr int kParts = 5;
+  uint64_t commands = 0, loaded = 0;
+  double seconds = 0;
+  std::string curve, errors;
   Say("bulk-loading " + std::to_string(o.rss_residents) + " residents");
-  auto r = loadgen::RunLoad(lo);
-  if (!r.ok()) return row.skipped = r.status().ToString(), row;
+  for (int part = 0; part < kParts; ++part) {
+    loadgen::LoadOptions lo = LoadFor(l, o);
+    lo.city.residents =
+        o.rss_residents / kParts + (part == 0 ? o.rss_residents % kParts : 0);
+    lo.city.bulk = true;
+    lo.city.seed = 100 + static_cast<uint64_t>(part);
+    lo.duration_s = 24 * 3600;
+    lo.progress = true;
+    auto r = loadgen::RunLoad(lo);
+    if (!r.ok()) return row.skipped = r.status().ToString(), row;
+    commands += r->commands;
+    seconds += r->seconds;
+    loaded += lo.city.residents;
+    if (!r->errors.empty())
+      errors += (errors.empty() ? "" : "; ") + ErrorsText(*r);
+    auto rss = ProcStatusBytes(l.process->pid(), "VmRSS");
+    if (!rss.ok()) return row.skipped = "no /proc status", row;
+    char point[64];
+    std::snprintf(point, sizeof point, "%s%llu: %.0f",
+                  curve.empty() ? "" : ", ",
+                  static_cast<unsigned long long>(loaded),
+                  static_cast<double>(*rss) / kMiB);
+    curve += point;
+  }
   auto rss = ProcStatusBytes(l.process->pid(), "VmRSS");
   auto hwm = ProcStatusBytes(l.process->pid(), "VmHWM");
   if (!rss.ok() || !hwm.ok()) return row.skipped = "no /proc status", row;
@@ -140,11 +164,13 @@ BenchRow RssRow(const LedgerUnderTest& l, const BenchOptions& o) {
   row.ceiling = static_cast<double>(DirectoryBytes(l.dir)) / kMiB;
   char note[256];
   std::snprintf(note, sizeof note,
-                "VmHWM %.1f MiB; bulk load %llu commands at %.0f/s (%s)",
+                "VmHWM %.1f MiB; bulk load %llu commands at %.0f/s (%s); "
+                "VmRSS MiB by residents loaded: ",
                 static_cast<double>(*hwm) / kMiB,
-                static_cast<unsigned long long>(r->commands), r->throughput,
-                ErrorsText(*r).c_str());
-  row.note = note;
+                static_cast<unsigned long long>(commands),
+                static_cast<double>(commands) / std::max(seconds, 1e-9),
+                errors.empty() ? "no errors" : errors.c_str());
+  row.note = note + curve;
   return row;
 }
 
@@ -168,20 +194,28 @@ Result<double> ReadFeed(const LedgerUnderTest& l, size_t keep,
   return static_cast<double>(n) / SecondsSince(start);
 }
 
-// Step 6: a cold registry rebuild from the feed, events/s.
-Result<double> RebuildRegistry(const LedgerUnderTest& l, const std::string& dir,
-                               uint64_t head) {
+// Steps 6 and 8a: a cold registry rebuild (a fresh store under `dir`) from
+// `source` up to `head` (nullopt: the source's HeadSeq after its first
+// fetch), events/s. `wait` is the runner's fetch wait.
+Result<double> RebuildRegistry(EventSource* source, const std::string& dir,
+                               std::optional<uint64_t> head, Micros wait,
+                               uint64_t* events) {
   CITYID_ASSIGN_OR_RETURN(auto store, ProjectionStore::Open(dir, "registry"));
   Registry registry(store.get(), SystemClock::Default());
-  FeedSource source({"127.0.0.1", l.port, l.projection});
-  ProjectionRunner runner(store.get(), &registry, &source,
-                          {.batch_limit = 1000, .wait = 0});
+  ProjectionRunner runner(store.get(), &registry, source,
+                          {.batch_limit = 1000, .wait = wait});
   const auto start = SteadyClock::now();
-  while (runner.position() < head) {
+  int idle = 0;
+  while (true) {
     CITYID_ASSIGN_OR_RETURN(size_t n, runner.RunOnce());
-    if (n == 0) return Internal("registry stalled before the head");
+    if (!head) head = source->HeadSeq();
+    if (head && runner.position() >= *head) break;
+    if (n == 0 && ++idle > 10)
+      return Internal("registry stalled at " +
+                      std::to_string(runner.position()) + " before the head");
   }
-  return static_cast<double>(head) / SecondsSince(start);
+  *events = runner.position();
+  return static_cast<double>(runner.position()) / SecondsSince(start);
 }
 
 void Defaults(BenchOptions* o) {
@@ -189,6 +223,7 @@ void Defaults(BenchOptions* o) {
   if (o->seconds <= 0) o->seconds = o->quick ? 3 : 20;
   if (o->rss_residents == 0) o->rss_residents = o->quick ? 300 : 1'000'000;
   if (o->audit_events == 0) o->audit_events = o->quick ? 20'000 : 1'000'000;
+  if (o->kafka_preload == 0) o->kafka_preload = o->quick ? 300 : 50'000;
   if (o->cityid_binary.empty()) o->cityid_binary = SelfExe();
 }
 
@@ -249,6 +284,42 @@ BenchRow Skipped(std::string name, std::string unit, std::string why) {
   return r;
 }
 
+// Step 8a, second half: the cold registry rebuild from the Kafka ledger's
+// events topic beside a raw consumer of the same topic.
+BenchRow KafkaRebuildRow(const BenchOptions& o, const std::string& work,
+                         const std::string& topic_prefix) {
+  BenchRow row{"projection_rebuild_from_kafka_events_per_s", "events/s"};
+  row.ceiling_name =
+      "raw librdkafka consumer of the same topic (read_committed, no decode)";
+  row.target = 0.5;
+  Say("kafka: raw consumer ceiling");
+  auto raw =
+      RawConsumerRecordsPerSecond(o.kafka_bootstrap, topic_prefix + "events");
+  if (!raw.ok())
+    return row.skipped = "raw consumer: " + raw.status().ToString(), row;
+  Say("kafka: cold registry rebuild from " + std::to_string(raw->records) +
+      " records");
+  KafkaOptions ko;
+  ko.bootstrap = o.kafka_bootstrap;
+  ko.topic_prefix = topic_prefix;
+  auto source = KafkaSource::Open(ko, "registry");
+  if (!source.ok())
+    return row.skipped = "KafkaSource: " + source.status().ToString(), row;
+  uint64_t events = 0;
+  auto rebuilt = RebuildRegistry(source->get(), work + "/kregistry",
+                                 std::nullopt, kMicrosPerSecond, &events);
+  if (!rebuilt.ok())
+    return row.skipped = "rebuild: " + rebuilt.status().ToString(), row;
+  row.value = *rebuilt;
+  row.ceiling = raw->records_per_s;
+  row.note = std::to_string(events) + " events (" +
+             std::to_string(raw->records) + " records, " +
+             std::to_string(raw->bytes / std::max<uint64_t>(raw->records, 1)) +
+             " B mean), ProjectionRunner + Registry + KafkaSource, registry "
+             "store synced per fetched batch (<= 1000 events)";
+  return row;
+}
+
 // Step 8a: Kafka mode rows (or their skipped forms).
 void KafkaRows(const BenchOptions& o, const std::string& work,
                size_t event_bytes, std::vector<BenchRow>* rows) {
@@ -256,33 +327,54 @@ void KafkaRows(const BenchOptions& o, const std::string& work,
   cmds.ceiling_name = "raw librdkafka producer, acks=all, idempotent, " +
                       std::to_string(event_bytes) + "-byte records";
   cmds.target = 0.5;
-  BenchRow rebuild{"projection_rebuild_from_kafka_events_per_s", "events/s"};
   if (o.kafka_bootstrap.empty()) {
-    cmds.skipped = rebuild.skipped = "no broker (pass --kafka BOOTSTRAP)";
-    rows->push_back(cmds);
-    rows->push_back(rebuild);
+    const std::string why = "no broker (pass --kafka BOOTSTRAP)";
+    rows->push_back(Skipped(cmds.name, cmds.unit, why));
+    rows->push_back(
+        Skipped("projection_rebuild_from_kafka_events_per_s", "events/s", why));
     return;
   }
   Say("kafka: raw producer ceiling");
   auto raw = RawProducerRecordsPerSecond(o.kafka_bootstrap, event_bytes,
                                          o.quick ? 20'000 : 200'000);
   if (raw.ok()) cmds.ceiling = *raw;
+  const std::string prefix = "bench-" + HexEncode(RandomBytes(4)) + ".";
   auto ledger = StartLedger(
       o.cityid_binary, work + "/kledger",
-      {"--kafka", o.kafka_bootstrap, "--set",
-       "kafka.topic_prefix=bench-" + HexEncode(RandomBytes(4)) + "."});
+      {"--kafka", o.kafka_bootstrap, "--set", "kafka.topic_prefix=" + prefix});
   if (!raw.ok()) {
     cmds.skipped = "raw producer: " + raw.status().ToString();
   } else if (!ledger.ok()) {
     cmds.skipped = "Kafka-mode ledger: " + ledger.status().ToString();
   } else {
-    double peak = 0;
-    ThroughputRows(*ledger, o, "kafka", &cmds, nullptr, &peak);
+    // A history for the rebuild row, and a ledger that is not empty.
+    loadgen::LoadOptions lo = LoadFor(*ledger, o);
+    lo.city.residents = o.kafka_preload;
+    lo.city.bulk = true;
+    lo.city.seed = 5;
+    lo.duration_s = 3600;
+    Say("kafka: bulk-loading " + std::to_string(o.kafka_preload) +
+        " residents");
+    auto pre = loadgen::RunLoad(lo);
+    if (!pre.ok()) {
+      cmds.skipped = "kafka preload: " + pre.status().ToString();
+    } else {
+      double peak = 0;
+      ThroughputRows(*ledger, o, "kafka", &cmds, nullptr, &peak);
+      char note[160];
+      std::snprintf(
+          note, sizeof note, "; after a bulk load of %llu commands at %.0f/s",
+          static_cast<unsigned long long>(pre->commands), pre->throughput);
+      cmds.note += note;
+    }
   }
-  rebuild.skipped =
-      "not measured: bench does not yet drive KafkaSource and a raw consumer";
+  if (ledger.ok()) ledger->process->Stop();
   rows->push_back(cmds);
-  rows->push_back(rebuild);
+  if (ledger.ok())
+    rows->push_back(KafkaRebuildRow(o, work, prefix));
+  else
+    rows->push_back(Skipped("projection_rebuild_from_kafka_events_per_s",
+                            "events/s", "no Kafka-mode ledger to read from"));
 }
 
 // Step 8b: audit replay over the feed's events.
@@ -334,7 +426,10 @@ Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
     rebuild.target = 0.5;
     uint64_t head = 0;
     auto feed = ReadFeed(ledger, o.quick ? 20'000 : 300'000, &events, &head);
-    auto rebuilt = feed.ok() ? RebuildRegistry(ledger, work + "/registry", head)
+    FeedSource source({"127.0.0.1", ledger.port, ledger.projection});
+    uint64_t rebuilt_events = 0;
+    auto rebuilt = feed.ok() ? RebuildRegistry(&source, work + "/registry",
+                                               head, 0, &rebuilt_events)
                              : Result<double>(feed.status());
     if (rebuilt.ok()) {
       rebuild.value = *rebuilt;
