@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "api/ledger_routes.h"
+#include "api/ledger_write_metrics.h"
 #include "api/metrics.h"
 #include "api/router.h"
 #include "ledger/ledger.h"
@@ -45,8 +46,9 @@ Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
   CITYID_ASSIGN_OR_RETURN(int64_t sweep_s,
                           config.GetInt("retention.sweep_interval_s"));
   if (retention < 0 || retention > 36500 || sweep_s < 0)
-    return InvalidArgument("retention.days must be 0-36500, "
-                           "retention.sweep_interval_s >= 0");
+    return InvalidArgument(
+        "retention.days must be 0-36500, "
+        "retention.sweep_interval_s >= 0");
   o.retention_days = static_cast<int>(retention);
   o.retention_sweep_interval = sweep_s * kMicrosPerSecond;
   // Free-space floor (ledger/free_space.h).
@@ -132,13 +134,17 @@ int Run(const CommonFlags& flags) {
   auto integrity = LedgerIntegrity::Create(*config);  // Merkle log, checkpoints
   if (!integrity.ok()) return Fail(integrity.status());
   options->extensions.push_back(integrity->get());
+  // Group-commit metrics (api/ledger_write_metrics.h); both outlive the
+  // ledger, which is declared after them.
+  Metrics metrics;
+  LedgerWriteMetrics write_metrics(metrics);
+  options->extensions.push_back(&write_metrics);
   auto ledger = OpenLedger(*config, *options);
   if (!ledger.ok()) return Fail(ledger.status());
   if (Status s = (*integrity)->Start(); !s.ok()) return Fail(s);
   auto tokens = LoadTokenStore(*config);
   if (!tokens.ok()) return Fail(tokens.status());
 
-  Metrics metrics;
   Router router(&metrics);
   RegisterLedgerRoutes(router, **ledger, *tokens, metrics);
   (*integrity)->RegisterRoutes(router);
