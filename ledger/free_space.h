@@ -12,7 +12,13 @@
 // flushes, compactions); if one of those still runs out of space, RocksDB
 // stops writes with a background error (writes then fail before touching
 // the WAL) and the ledger's recovery probe calls Resume() once the floor is
-// met again (ledger_impl.h).
+// met with room for the memtables' flush on top (ledger_impl.h).
+//
+// Limit: the check and the write are not atomic. Background work (a flush,
+// a compaction) running between them can take free space the check saw;
+// the floor must be larger than what that work writes, which is why the
+// default (64 MiB) is several memtables (16 MiB each). A compaction larger
+// than the floor on an almost full disk can still make a WAL append fail.
 //
 // Check() probes on every call, without caching: one statvfs(2) costs about
 // a microsecond (free_space_test measures it), against the hundreds of

@@ -197,17 +197,14 @@ void LedgerImpl::WriterLoop() {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
       auto ready = [&] { return closing_ || !queue_.empty(); };
-      if (HasWriteError()) {
-        // Idle after a failed write: probe the disk now and then, so Ready()
-        // recovers even when no command arrives (e.g. /readyz took the
-        // ledger out of rotation).
-        if (!queue_cv_.wait_for(lock, kRecoveryProbeInterval, ready)) {
-          lock.unlock();
-          ProbeRecovery();
-          continue;
-        }
-      } else {
-        queue_cv_.wait(lock, ready);
+      if (!queue_cv_.wait_for(lock, kRecoveryProbeInterval, ready)) {
+        // Idle after a failed write, or while RocksDB reports a background
+        // error (which comes without a failed command): probe the disk now
+        // and then, so Ready() recovers even when no command arrives (e.g.
+        // /readyz took the ledger out of rotation).
+        lock.unlock();
+        if (HasWriteError()) ProbeRecovery();
+        continue;
       }
       if (queue_.empty()) return;  // closing and drained
       while (!queue_.empty() && batch.size() < options_.max_batch) {
@@ -220,26 +217,35 @@ void LedgerImpl::WriterLoop() {
 }
 
 bool LedgerImpl::HasWriteError() const {
-  std::lock_guard<std::mutex> lock(state_mu_);
-  return !write_error_.ok();
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (!write_error_.ok()) return true;
+  }
+  // Writer thread: log_ lives until the writer has stopped.
+  return !log_->BackgroundError().ok();
 }
 
 void LedgerImpl::ProbeRecovery() {
   rocksdb::WriteBatch wb;
   wb.Put(log_->handle(Cf::kMeta), "last_seq", BigEndian64(last_seq_.load()))
       .PermitUncheckedError();
-  // Below the floor even Resume() (which flushes memtables) waits.
   if (!floor_.Check(wb.GetDataSize()).ok()) return;
-  log_->Resume().PermitUnchecked();  // the probe write tells
+  ResumeIfRoom();  // the probe write tells
   Status s = log_->Write(wb);
   if (s.ok()) spdlog::info("ledger: storage accepts writes again");
   SetWriteError(std::move(s));
 }
 
+// Resume() flushes every memtable: it waits until that fits above the
+// floor, so retries on a disk that is still full neither eat the space the
+// floor keeps nor fail the flush over and over.
+void LedgerImpl::ResumeIfRoom() {
+  if (!floor_.Check(log_->MemtableBytes()).ok()) return;
+  log_->Resume().PermitUnchecked();
+}
+
 void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
-  if (HasWriteError() && floor_.Check().ok()) {
-    log_->Resume().PermitUnchecked();  // the batch's write below tells
-  }
+  if (HasWriteError()) ResumeIfRoom();  // the batch's write below tells
   DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields,
                 options_.retention_days};
   LedgerBatch batch(*log_, *vault_, *slots_, std::move(env), last_seq_.load());
@@ -399,10 +405,16 @@ Status LedgerImpl::Ready() const {
     if (closed_) return ClosedStatus();
   }
   CITYID_RETURN_IF_ERROR(floor_.Check());
-  std::lock_guard<std::mutex> lock(state_mu_);
-  if (!write_error_.ok())
-    return Unavailable("last write failed: " + write_error_.message());
-  return Status::Ok();
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (!write_error_.ok())
+      return Unavailable("last write failed: " + write_error_.message());
+  }
+  // A failed flush or compaction stops RocksDB's writes before any command
+  // fails; the writer's probe resumes it once the floor is met.
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  if (!log_) return ClosedStatus();
+  return log_->BackgroundError();
 }
 
 void LedgerImpl::Close() {

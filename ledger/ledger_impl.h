@@ -32,7 +32,11 @@
 // RocksDB, so there is nothing to resume. Ready() checks the floor itself
 // ("disk full: N bytes free below floor M"), so readiness follows the free
 // space both ways without any write. Resume() and the probe write wait for
-// the floor too.
+// the floor too. RocksDB's own background work (a memtable flush, a
+// compaction) that still meets a full disk makes RocksDB refuse writes (before
+// any WAL append) with a background error: Ready() reports it
+// (RocksLog::BackgroundError) and the idle writer probes as after a failed
+// write, so the ledger resumes without waiting for a command.
 #ifndef CITYID_LEDGER_LEDGER_IMPL_H_
 #define CITYID_LEDGER_LEDGER_IMPL_H_
 
@@ -96,10 +100,13 @@ class LedgerImpl final : public Ledger {
   Status WriteBatch(LedgerBatch& batch);
   Status Publish(const std::vector<StoredEvent>& events);
   Status PublishVault(const std::vector<std::string>& changed);
+  // Writer thread: a failed write, or a pending RocksDB background error.
   bool HasWriteError() const;
   // After a failed write: Resume() and a small synced write; clears the
   // error when it succeeds.
   void ProbeRecovery();
+  // RocksLog::Resume() once the floor leaves room for the memtables' flush.
+  void ResumeIfRoom();
   void NotifierLoop();
   void RetentionLoop();
   Status CheckKek();

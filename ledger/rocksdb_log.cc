@@ -1,9 +1,11 @@
 #include "ledger/rocksdb_log.h"
 
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <mutex>
 
 namespace cityid {
 namespace {
@@ -35,6 +37,43 @@ rocksdb::ColumnFamilyOptions CfOptions() {
 }
 
 }  // namespace
+
+// Remembers the pending background error. Its callbacks run on RocksDB's
+// threads, some with the DB mutex held: they only take their own mutex.
+class RocksLog::ErrorListener : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason,
+                         rocksdb::Status* error) override {
+    if (error == nullptr || error->ok()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = error->ToString();
+  }
+  // The ledger resumes by itself (RocksLog::Resume from its writer, once
+  // its free-space floor is met, every second). RocksDB's automatic
+  // recovery would only retry every few seconds and, while pending, makes
+  // manual Resume() answer Busy.
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    if (auto_recovery != nullptr) *auto_recovery = false;
+  }
+  void OnErrorRecoveryEnd(
+      const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (info.new_bg_error.ok()) Clear();
+  }
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_.clear();
+  }
+  Status Get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (error_.empty()) return Status::Ok();
+    return Unavailable("background error: " + error_);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string error_;  // guarded by mu_; empty: none pending
+};
 
 Status FromRocksStatus(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
@@ -85,6 +124,8 @@ Result<std::unique_ptr<RocksLog>> RocksLog::Open(
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::DBOptions db_options(options);
+  auto errors = std::make_shared<ErrorListener>();
+  db_options.listeners.push_back(errors);
   rocksdb::Status s =
       rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
   if (!s.ok()) {
@@ -92,6 +133,7 @@ Result<std::unique_ptr<RocksLog>> RocksLog::Open(
     return st.code() == Code::kInternal ? Unavailable(st.message()) : st;
   }
   auto log = std::unique_ptr<RocksLog>(new RocksLog());
+  log->errors_ = std::move(errors);
   log->db_.reset(raw);
   log->handles_.assign(handles.begin() + 1, handles.end());
   log->default_handle_ = handles[0];
@@ -122,7 +164,9 @@ Result<std::optional<std::string>> RocksLog::Get(Cf cf,
 Status RocksLog::Write(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocksStatus(db_->Write(options, &batch), "write");
+  Status s = FromRocksStatus(db_->Write(options, &batch), "write");
+  if (s.ok()) errors_->Clear();  // a stopped DB takes no write
+  return s;
 }
 
 Result<std::vector<StoredEvent>> RocksLog::ReadEvents(uint64_t after,
@@ -183,6 +227,21 @@ Status RocksLog::CompactKeys(
   return Status::Ok();
 }
 
-Status RocksLog::Resume() { return FromRocksStatus(db_->Resume(), "resume"); }
+Status RocksLog::Resume() {
+  Status s = FromRocksStatus(db_->Resume(), "resume");
+  if (s.ok()) errors_->Clear();
+  return s;
+}
+
+Status RocksLog::BackgroundError() const { return errors_->Get(); }
+
+uint64_t RocksLog::MemtableBytes() const {
+  uint64_t bytes = 0;
+  if (!db_->GetAggregatedIntProperty(
+          rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes)) {
+    return 0;
+  }
+  return bytes;
+}
 
 }  // namespace cityid

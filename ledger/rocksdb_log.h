@@ -154,10 +154,22 @@ class RocksLog {
   // After a failed write (e.g. disk full), asks RocksDB to leave its
   // read-only error state. OK when writes may be tried again.
   Status Resume();
+  // The background error RocksDB reported last (a flush or compaction that
+  // failed, e.g. on a full disk; RocksDB then refuses writes, before
+  // touching the WAL, until it recovers), as kUnavailable; OK when none is
+  // pending. Cleared by a successful Resume() or Write(). RocksDB's
+  // automatic recovery is off: the caller resumes (the ledger's writer
+  // does, every second while idle). Any thread.
+  Status BackgroundError() const;
+  // Bytes in all memtables of all column families: about the most a flush
+  // of everything (Resume(), CompactKeys()) writes to disk.
+  uint64_t MemtableBytes() const;
 
  private:
+  class ErrorListener;
   RocksLog() = default;
 
+  std::shared_ptr<ErrorListener> errors_;  // registered with the DB
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // Cf order, then extras
   rocksdb::ColumnFamilyHandle* default_handle_ = nullptr;

@@ -75,6 +75,7 @@ class DiskFaultTest : public ::testing::Test {
     InitDataDir(data_);
     clerk_ = Token(data_, "clerk");
     auditor_ = Token(data_, "auditor");
+    supervisor_ = Token(data_, "supervisor");
   }
   void TearDown() override {
     ledger_.reset();
@@ -84,12 +85,12 @@ class DiskFaultTest : public ::testing::Test {
   void Start() {
     port_ = FreePort();
     // The log stays off the small filesystem so it survives the fault. The
-    // default free-space floor (64 MiB) is more than this whole filesystem:
-    // 1 MiB, below the 2 MiB left free at the start.
+    // default free-space floor (64 MiB) is more than this whole filesystem.
     ledger_ = std::make_unique<Process>(
-        std::vector<std::string>{CityidBinary(), "ledger", "--data", data_,
-                                 "--port", std::to_string(port_), "--set",
-                                 "ledger.min_free_bytes=1048576"},
+        std::vector<std::string>{
+            CityidBinary(), "ledger", "--data", data_, "--port",
+            std::to_string(port_), "--set",
+            "ledger.min_free_bytes=" + std::to_string(floor_)},
         dir_.Sub("ledger.log"));
     ASSERT_TRUE(WaitForHttp(port_, "/readyz", seconds(30)))
         << ReadFile(dir_.Sub("ledger.log"));
@@ -120,7 +121,9 @@ class DiskFaultTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::string mnt_, data_, clerk_, auditor_;
+  std::string mnt_, data_, clerk_, auditor_, supervisor_;
+  // The free-space floor: below the 2 MiB the tests leave free at the start.
+  uint64_t floor_ = 1 << 20;
   bool mounted_ = false;
   uint16_t port_ = 0;
   std::unique_ptr<Process> ledger_;
@@ -199,6 +202,86 @@ TEST_F(DiskFaultTest, FullDiskAnswers503WritesNoPartialEventAndRecovers) {
     EXPECT_EQ(logged, acked_) << "round " << round;
     std::printf("round %d: %zu events, %zu acknowledged, %d refused with 503\n",
                 round, events.size(), acked_.size(), unavailable);
+    if (round == 0) {
+      ledger_->Signal(SIGTERM);
+      ASSERT_NE(ledger_->Wait(seconds(15)), -1);
+      Start();
+    }
+  }
+}
+
+// Past the floor, RocksDB's own background work can still meet a full disk:
+// an erasure flushes every memtable (to drop the erased values from the WAL)
+// and the flush's table files do not fit. RocksDB then stops writes with a
+// background error, before any WAL append; the ledger must answer 503 (not
+// drop connections), and recover by itself (Resume()) once space returns.
+TEST_F(DiskFaultTest, FlushOnFullDiskStopsWritesAndRecoversWithoutAbort) {
+  const std::string filler = mnt_ + "/filler";
+  Fill(filler, 2 << 20);
+  floor_ = 64 << 10;
+  Start();
+  HttpClient client("127.0.0.1", port_);
+  int i = 0;
+  for (; i < 300; ++i) ASSERT_EQ(Enroll(client, i), 201);
+  const std::string erased = *acked_.begin();
+
+  // Just above the floor: the erasure's batch fits, its flush does not.
+  Fill(filler, floor_ + (32 << 10));
+  std::printf("before the erasure: %llu bytes free\n",
+              static_cast<unsigned long long>(FreeBytes(mnt_)));
+  Reply erase = Call(client, "POST", "/v1/residents/" + erased + "/erase",
+                     supervisor_, R"({"reason":"request"})");
+  ASSERT_TRUE(erase.status == 200 || erase.status == 503)
+      << erase.status << " " << erase.raw << ReadFile(dir_.Sub("ledger.log"));
+  std::printf("erasure answered %d, %llu bytes free\n", erase.status,
+              static_cast<unsigned long long>(FreeBytes(mnt_)));
+
+  // Writes stop with 503 (the background error or the floor), never a drop.
+  int unavailable = 0;
+  for (int k = 0; k < 20; ++k) {
+    const int status = Enroll(client, i++);
+    ASSERT_TRUE(status == 201 || status == 503)
+        << status << "\n"
+        << ReadFile(dir_.Sub("ledger.log"));
+    unavailable += status == 503;
+  }
+  Reply ready = Call(client, "GET", "/readyz", "");
+  std::printf("%d of 20 refused; /readyz %d %s\n", unavailable, ready.status,
+              ready.raw.c_str());
+  EXPECT_GT(unavailable, 0);
+  EXPECT_EQ(ready.status, 503);
+
+  std::filesystem::remove(filler);
+  const auto freed = SteadyClock::now();
+  int status = 0;
+  while (SteadyClock::now() - freed < seconds(30)) {
+    status = Call(client, "GET", "/readyz", "").status;
+    if (status == 200) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  ASSERT_EQ(status, 200) << "not ready 30 s after space returned\n"
+                         << ReadFile(dir_.Sub("ledger.log"));
+  std::printf("recovered %lld ms after space returned\n",
+              static_cast<long long>(std::chrono::duration_cast<milliseconds>(
+                                         SteadyClock::now() - freed)
+                                         .count()));
+  for (int j = 0; j < 10; ++j) {
+    ASSERT_EQ(Enroll(client, i++), 201) << last_.raw << "\n"
+                                        << ReadFile(dir_.Sub("ledger.log"));
+  }
+
+  for (int round = 0; round < 2; ++round) {
+    HttpClient reader("127.0.0.1", port_);
+    const auto events = AllEvents(reader, auditor_);
+    std::set<std::string> logged;
+    for (size_t k = 0; k < events.size(); ++k) {
+      ASSERT_EQ(events[k].at("seq").to_number<uint64_t>(), k + 1) << "gap";
+      if (events[k].at("type").as_string() == "resident.enrolled") {
+        logged.insert(
+            std::string(events[k].at("payload").at("resident_id").as_string()));
+      }
+    }
+    EXPECT_EQ(logged, acked_) << "round " << round;
     if (round == 0) {
       ledger_->Signal(SIGTERM);
       ASSERT_NE(ledger_->Wait(seconds(15)), -1);
