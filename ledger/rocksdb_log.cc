@@ -5,6 +5,7 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 namespace cityid {
@@ -216,13 +217,24 @@ Status RocksLog::CompactKeys(
   std::vector<rocksdb::ColumnFamilyHandle*> all = handles_;
   all.push_back(default_handle_);
   CITYID_RETURN_IF_ERROR(FromRocksStatus(db_->Flush(flush, all), "flush"));
+  // One compaction per column family over the span of its keys: a table
+  // file holding several of them is rewritten once, not once per key (a
+  // batch of erasures used to rewrite the vault files hundreds of times).
+  std::map<Cf, std::pair<std::string_view, std::string_view>> spans;
+  for (const auto& [cf, key] : keys) {
+    auto [it, added] = spans.try_emplace(cf, key, key);
+    if (added) continue;
+    if (key < it->second.first) it->second.first = key;
+    if (key > it->second.second) it->second.second = key;
+  }
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction =
       rocksdb::BottommostLevelCompaction::kForce;
-  for (const auto& [cf, key] : keys) {
-    rocksdb::Slice k(key);
+  for (const auto& [cf, span] : spans) {
+    rocksdb::Slice begin(span.first.data(), span.first.size());
+    rocksdb::Slice end(span.second.data(), span.second.size());
     CITYID_RETURN_IF_ERROR(FromRocksStatus(
-        db_->CompactRange(compact, handle(cf), &k, &k), "compact"));
+        db_->CompactRange(compact, handle(cf), &begin, &end), "compact"));
   }
   return Status::Ok();
 }
