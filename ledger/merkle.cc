@@ -10,6 +10,17 @@
 namespace cityid {
 namespace {
 
+// SHA-256 fetched from the provider once. OpenSSL 3 resolves EVP_sha256()
+// anew on every EVP_DigestInit (a locked property query): 539 -> 286 ns per
+// 300-byte leaf here. Never freed.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
 // One digest context per thread, reused: EVP_MD_CTX_new per hash would cost
 // an allocation per leaf during an audit replay.
 class Sha256Context {
@@ -25,7 +36,7 @@ class Sha256Context {
   MerkleHash Hash(uint8_t prefix, std::string_view a, std::string_view b) {
     MerkleHash out;
     unsigned int len = 0;
-    if (EVP_DigestInit_ex2(ctx_, EVP_sha256(), nullptr) != 1 ||
+    if (EVP_DigestInit_ex2(ctx_, Sha256Md(), nullptr) != 1 ||
         EVP_DigestUpdate(ctx_, &prefix, 1) != 1 ||
         EVP_DigestUpdate(ctx_, a.data(), a.size()) != 1 ||
         EVP_DigestUpdate(ctx_, b.data(), b.size()) != 1 ||
