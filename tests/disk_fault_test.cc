@@ -250,6 +250,10 @@ TEST_F(DiskFaultTest, FlushOnFullDiskStopsWritesAndRecoversWithoutAbort) {
               ready.raw.c_str());
   EXPECT_GT(unavailable, 0);
   EXPECT_EQ(ready.status, 503);
+  // The scenario's premise: RocksDB's flush did meet the full disk.
+  EXPECT_NE(ReadFile(dir_.Sub("ledger.log")).find("No space left on device"),
+            std::string::npos)
+      << "the erasure's flush fitted; fill the disk closer";
 
   std::filesystem::remove(filler);
   const auto freed = SteadyClock::now();
