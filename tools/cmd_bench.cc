@@ -1,5 +1,6 @@
 // `cityid bench`: the benchmark suite (SPEC §9); tools/bench/bench.h does
 // the work, this file parses flags and prints the table or JSON.
+#include <fstream>
 #include <iostream>
 
 #include "tools/bench/bench.h"
@@ -11,11 +12,17 @@ namespace {
 struct BenchFlags {
   bench::BenchOptions options;
   bool json = false;
+  std::string json_file;  // also write the JSON here ("" : don't)
 };
 
 int Run(const BenchFlags& flags) {
   auto rows = bench::RunBench(flags.options);
   if (!rows.ok()) return Fail(rows.status());
+  if (!flags.json_file.empty()) {
+    std::ofstream out(flags.json_file);
+    out << bench::FormatJson(*rows) << "\n";
+    if (!out) return Fail(Unavailable("cannot write " + flags.json_file));
+  }
   std::cout << (flags.json ? bench::FormatJson(*rows) + "\n"
                            : bench::FormatTable(*rows));
   return 0;
@@ -30,6 +37,8 @@ void AddBenchCommand(CLI::App* app) {
       "bench", "benchmark suite: each figure beside its ceiling (SPEC §9)");
   cmd->add_flag("--quick", o.quick, "small sizes (CI smoke test)");
   cmd->add_flag("--json", flags->json, "print {\"rows\": [...]} as JSON");
+  cmd->add_option("--json-file", flags->json_file,
+                  "also write the JSON rows to this file (with the table)");
   cmd->add_option("--kafka", o.kafka_bootstrap,
                   "Kafka bootstrap servers for the Kafka rows");
   cmd->add_option("--work-dir", o.work_dir,
