@@ -31,7 +31,7 @@ struct DataLayout {
   std::string tokens_file;      // <data>/tokens.json
   std::string auth_file;        // <data>/auth.json
   std::string checkpoint_key;   // <keys>/checkpoint.key (note signer text)
-  std::string checkpoint_origin;  // checkpoint.origin (tools/ledger_integrity.h)
+  std::string checkpoint_origin;  // see tools/ledger_integrity.h
 };
 
 DataLayout LayoutFor(const Config& config);

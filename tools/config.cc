@@ -50,7 +50,8 @@ const std::map<std::string, std::string>& Defaults() {
 }
 
 // A scalar TOML value as text: strings verbatim, integers and floats in
-// decimal, booleans as true/false. Dates and times are kept as TOML writes them.
+// decimal, booleans as true/false. Dates and times are kept as TOML writes
+// them.
 std::string ScalarText(const toml::node& node) {
   if (auto v = node.value_exact<std::string>()) return *v;
   if (auto v = node.value_exact<int64_t>()) return std::to_string(*v);

@@ -177,6 +177,19 @@ TEST_F(KafkaFaultTest, AcknowledgedEventsSurviveLedgerSigkillExactlyOnce) {
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     StartLedger();
     const size_t before = attempts_.size();
+    // The first command of a fresh process sets up the producers' broker
+    // connections and transaction state (about 1-2 s); let one client do it
+    // before the clock for the kill starts.
+    {
+      Clients warm_up;
+      StartClients(1, "w" + std::to_string(cycle), &warm_up);
+      WaitFor(
+          [&] {
+            std::lock_guard<std::mutex> lock(mu_);
+            return attempts_.size() > before;
+          },
+          seconds(30));
+    }
     Clients clients;
     StartClients(6, "c" + std::to_string(cycle), &clients);
     std::this_thread::sleep_for(milliseconds(200 + rng() % 800));
