@@ -24,13 +24,13 @@ namespace cityid {
 
 struct DataLayout {
   std::string data_dir;
-  std::string keys_dir;         // keys.dir, default <data>.keys
-  std::string kek_file;         // kek.file, default <keys>/kek.key
-  std::string blind_index_key;  // <keys>/blind_index.key
-  std::string statuslist_key;   // <keys>/statuslist.pem (Ed25519, PKCS#8)
-  std::string tokens_file;      // <data>/tokens.json
-  std::string auth_file;        // <data>/auth.json
-  std::string checkpoint_key;   // <keys>/checkpoint.key (note signer text)
+  std::string keys_dir;           // keys.dir, default <data>.keys
+  std::string kek_file;           // kek.file, default <keys>/kek.key
+  std::string blind_index_key;    // <keys>/blind_index.key
+  std::string statuslist_key;     // <keys>/statuslist.pem (Ed25519, PKCS#8)
+  std::string tokens_file;        // <data>/tokens.json
+  std::string auth_file;          // <data>/auth.json
+  std::string checkpoint_key;     // <keys>/checkpoint.key (note signer text)
   std::string checkpoint_origin;  // see tools/ledger_integrity.h
 };
 
