@@ -1,6 +1,7 @@
 #include "ledger/rocksdb_log.h"
 
 #include <rocksdb/listener.h>
+#include <rocksdb/metadata.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
@@ -217,24 +218,47 @@ Status RocksLog::CompactKeys(
   std::vector<rocksdb::ColumnFamilyHandle*> all = handles_;
   all.push_back(default_handle_);
   CITYID_RETURN_IF_ERROR(FromRocksStatus(db_->Flush(flush, all), "flush"));
-  // One compaction per column family over the span of its keys: a table
-  // file holding several of them is rewritten once, not once per key (a
-  // batch of erasures used to rewrite the vault files hundreds of times).
-  std::map<Cf, std::pair<std::string_view, std::string_view>> spans;
-  for (const auto& [cf, key] : keys) {
-    auto [it, added] = spans.try_emplace(cf, key, key);
-    if (added) continue;
-    if (key < it->second.first) it->second.first = key;
-    if (key > it->second.second) it->second.second = key;
-  }
+  // Keys are grouped by the bottommost-level table file that holds them and
+  // each group is compacted once over its span: a file holding several keys
+  // is rewritten once (not once per key: a batch of erasures used to rewrite
+  // the vault files hundreds of times), and a file holding none is left
+  // alone (one span over all keys would rewrite the whole column family).
+  std::map<Cf, std::vector<std::string_view>> by_cf;
+  for (const auto& [cf, key] : keys) by_cf[cf].push_back(key);
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction =
       rocksdb::BottommostLevelCompaction::kForce;
-  for (const auto& [cf, span] : spans) {
-    rocksdb::Slice begin(span.first.data(), span.first.size());
-    rocksdb::Slice end(span.second.data(), span.second.size());
-    CITYID_RETURN_IF_ERROR(FromRocksStatus(
-        db_->CompactRange(compact, handle(cf), &begin, &end), "compact"));
+  for (auto& [cf, cf_keys] : by_cf) {
+    std::sort(cf_keys.begin(), cf_keys.end());
+    rocksdb::ColumnFamilyMetaData meta;
+    db_->GetColumnFamilyMetaData(handle(cf), &meta);
+    // The largest key of each file of the deepest non-empty level, in order.
+    std::vector<std::string> file_ends;
+    for (auto level = meta.levels.rbegin(); level != meta.levels.rend();
+         ++level) {
+      if (level->files.empty()) continue;
+      for (const rocksdb::SstFileMetaData& f : level->files) {
+        file_ends.push_back(f.largestkey);
+      }
+      std::sort(file_ends.begin(), file_ends.end());
+      break;
+    }
+    auto file_of = [&](std::string_view key) {
+      return std::lower_bound(file_ends.begin(), file_ends.end(), key) -
+             file_ends.begin();
+    };
+    for (size_t first = 0; first < cf_keys.size();) {
+      size_t last = first;
+      const auto file = file_of(cf_keys[first]);
+      while (last + 1 < cf_keys.size() && file_of(cf_keys[last + 1]) == file) {
+        ++last;
+      }
+      rocksdb::Slice begin(cf_keys[first].data(), cf_keys[first].size());
+      rocksdb::Slice end(cf_keys[last].data(), cf_keys[last].size());
+      CITYID_RETURN_IF_ERROR(FromRocksStatus(
+          db_->CompactRange(compact, handle(cf), &begin, &end), "compact"));
+      first = last + 1;
+    }
   }
   return Status::Ok();
 }

@@ -148,8 +148,9 @@ class RocksLog {
                                             std::string_view)>& fn) const;
 
   // Makes deleted keys leave the disk: flushes every memtable (so no live
-  // WAL still holds their old values) and compacts [key, key] of each given
-  // (cf, key) through the bottommost level. Writer thread.
+  // WAL still holds their old values) and compacts every given (cf, key)
+  // through the bottommost level, each table file that holds some of them
+  // once. Writer thread.
   Status CompactKeys(const std::vector<std::pair<Cf, std::string>>& keys);
   // After a failed write (e.g. disk full), asks RocksDB to leave its
   // read-only error state. OK when writes may be tried again.
