@@ -74,6 +74,9 @@ class LedgerIntegrity final : public LogExtension {
 
   // LogExtension, forwarded to the Merkle extension.
   std::vector<std::string> ColumnFamilies() const override;
+  void SetEventReader(EventReader reader) override {
+    merkle_.SetEventReader(std::move(reader));
+  }
   void SetWriteGate(WriteGate gate) override {
     merkle_.SetWriteGate(std::move(gate));
   }
