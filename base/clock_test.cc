@@ -7,7 +7,8 @@ namespace {
 
 TEST(ClockTest, FormatsEpochAsRfc3339) {
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000000Z");
-  EXPECT_EQ(FormatRfc3339(1'700'000'000'123'456), "2023-11-14T22:13:20.123456Z");
+  EXPECT_EQ(FormatRfc3339(1'700'000'000'123'456),
+            "2023-11-14T22:13:20.123456Z");
 }
 
 TEST(ClockTest, ParsesWhatItFormats) {

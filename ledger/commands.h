@@ -20,16 +20,17 @@
 
 namespace cityid {
 
-// PII field name -> value, e.g. {"given_name": "Ana", "date_of_birth": "1990-04-01"}.
-// Which names are allowed is the programme's policy (LedgerOptions::pii_fields).
+// PII field name -> value, e.g. {"given_name": "Ana", "date_of_birth":
+// "1990-04-01"}. Which names are allowed is the programme's policy
+// (LedgerOptions::pii_fields).
 using PiiRecord = std::map<std::string, std::string>;
 
 // Who asked, and the request's protocol-level modifiers.
 struct CommandContext {
-  std::string actor;             // token id of the caller
-  std::string office;            // office of the request, may be empty
-  std::string idempotency_key;   // empty: none
-  std::string request_hash;      // SHA-256 of method+path+body, for idempotency
+  std::string actor;            // token id of the caller
+  std::string office;           // office of the request, may be empty
+  std::string idempotency_key;  // empty: none
+  std::string request_hash;     // SHA-256 of method+path+body, for idempotency
   std::optional<uint64_t> if_match;  // expected version of the target aggregate
 };
 
@@ -55,7 +56,8 @@ enum class CardAction { kRenew, kSuspend, kReinstate, kRevoke };
 struct CardActionCommand {
   std::string card_id;
   CardAction action;
-  std::string reason;  // required for suspend/reinstate/revoke; ignored for renew
+  // Required for suspend, reinstate and revoke; ignored for renew.
+  std::string reason;
 };
 
 struct ReplaceCardCommand {
@@ -82,9 +84,10 @@ struct RetentionSweepCommand {
   size_t limit = 256;
 };
 
-using Command = std::variant<EnrollCommand, UpdateResidentCommand, IssueCardCommand,
-                             CardActionCommand, ReplaceCardCommand, EraseResidentCommand,
-                             ReadResidentCommand, RetentionSweepCommand>;
+using Command =
+    std::variant<EnrollCommand, UpdateResidentCommand, IssueCardCommand,
+                 CardActionCommand, ReplaceCardCommand, EraseResidentCommand,
+                 ReadResidentCommand, RetentionSweepCommand>;
 
 enum class CardStatus { kActive, kExpired, kSuspended, kRevoked };
 std::string_view CardStatusName(CardStatus s);  // "active", ...
@@ -119,7 +122,7 @@ struct CommandResult {
   uint64_t seq = 0;
   uint64_t version = 0;
   std::string resident_id;
-  std::optional<CardView> card;        // issue, renew, replace (new card), ...
+  std::optional<CardView> card;  // issue, renew, replace (new card), ...
   std::optional<ResidentView> resident;  // read resident
   bool replayed = false;  // answered from the idempotency store, no new event
   // Retention sweep: the residents it erased (seq = 0 when none). Never

@@ -77,16 +77,15 @@ Result<std::unique_ptr<KafkaVaultPublisher>> KafkaVaultPublisher::Create(
   auto reports = std::make_unique<DeliveryReports>();
   CITYID_ASSIGN_OR_RETURN(
       std::unique_ptr<RdKafka::Conf> conf,
-      MakeKafkaConf(options,
-                    {{"enable.idempotence", "true"},
-                     {"acks", "all"},
-                     {"message.timeout.ms",
-                      std::to_string(options.commit_timeout_ms)},
-                     {"socket.timeout.ms",
-                      std::to_string(options.request_timeout_ms)},
-                     {"linger.ms", "1"},
-                     {"partitioner", "murmur2_random"},
-                     {"client.id", "cityid-vault-" + options.shard_id}}));
+      MakeKafkaConf(
+          options,
+          {{"enable.idempotence", "true"},
+           {"acks", "all"},
+           {"message.timeout.ms", std::to_string(options.commit_timeout_ms)},
+           {"socket.timeout.ms", std::to_string(options.request_timeout_ms)},
+           {"linger.ms", "1"},
+           {"partitioner", "murmur2_random"},
+           {"client.id", "cityid-vault-" + options.shard_id}}));
   std::string err;
   if (conf->set("dr_cb", reports.get(), err) != RdKafka::Conf::CONF_OK)
     return InvalidArgument("kafka vault producer: " + err);
@@ -108,8 +107,8 @@ KafkaVaultPublisher::~KafkaVaultPublisher() {
 Status KafkaVaultPublisher::Publish(const std::vector<VaultRecord>& records) {
   if (records.empty()) return Status::Ok();
   reports_->Reset();
-  const auto deadline =
-      SteadyClock::now() + std::chrono::milliseconds(options_.commit_timeout_ms);
+  const auto deadline = SteadyClock::now() +
+                        std::chrono::milliseconds(options_.commit_timeout_ms);
   for (const VaultRecord& r : records) {
     // A null value is the tombstone compaction turns into "no such key".
     std::string value;
@@ -211,8 +210,8 @@ Result<std::map<std::string, VaultRecord>> ReadVaultTopic(
       consumer.get(), options.VaultTopic(), nullptr, err));
   if (!topic) return InvalidArgument("kafka topic handle: " + err);
   RdKafka::Metadata* raw = nullptr;
-  RdKafka::ErrorCode rc = consumer->metadata(false, topic.get(), &raw,
-                                             options.request_timeout_ms);
+  RdKafka::ErrorCode rc =
+      consumer->metadata(false, topic.get(), &raw, options.request_timeout_ms);
   std::unique_ptr<RdKafka::Metadata> md(raw);
   if (rc != RdKafka::ERR_NO_ERROR)
     return KafkaUnavailable("vault metadata", RdKafka::err2str(rc));

@@ -29,7 +29,8 @@ class EventSource {
   // returns an empty vector. Returns kUnavailable when the source cannot be
   // reached (the caller retries with backoff) and kCorruption when the source
   // holds a gap or an undecodable record.
-  virtual Result<std::vector<StoredEvent>> Fetch(uint64_t after, size_t limit, Micros wait) = 0;
+  virtual Result<std::vector<StoredEvent>> Fetch(uint64_t after, size_t limit,
+                                                 Micros wait) = 0;
 
   // The last seq the source knew to exist as of the latest successful Fetch
   // (the ledger feed's `last_seq`), or nullopt when the source cannot tell.

@@ -1,10 +1,10 @@
 #include "schemas/event_codec.h"
 
+#include <bit>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-#include <bit>
 #include <cstring>
 #include <sstream>
 

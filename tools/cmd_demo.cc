@@ -117,7 +117,8 @@ bool WaitReady(HttpClient& client) {
 int Run(const DemoFlags& flags) {
   std::string host;
   uint16_t port = 0;
-  if (Status s = ParseHttpUrl(flags.ledger_url, &host, &port); !s.ok()) return Fail(s);
+  if (Status s = ParseHttpUrl(flags.ledger_url, &host, &port); !s.ok())
+    return Fail(s);
   HttpClient client(host, port);
   auto clerk = ReadRoleToken(flags.tokens_file, "clerk");
   auto supervisor = ReadRoleToken(flags.tokens_file, "supervisor");

@@ -79,8 +79,8 @@ TEST(PrivacyKafkaVaultTest, ErasedVaultBytesLeaveTheBrokerAfterCompaction) {
   auto ledger = Ledger::Open(options);
   ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
 
-  auto erased = (*ledger)->Execute(MakeEnroll("Qwertzuiopa", "Kafkaerase"),
-                                   Ctx());
+  auto erased =
+      (*ledger)->Execute(MakeEnroll("Qwertzuiopa", "Kafkaerase"), Ctx());
   auto kept = (*ledger)->Execute(MakeEnroll("Asdfghjklo", "Kafkakeep"), Ctx());
   ASSERT_TRUE(erased.ok() && kept.ok());
   auto topic = ReadVaultTopic(kafka);
@@ -101,11 +101,10 @@ TEST(PrivacyKafkaVaultTest, ErasedVaultBytesLeaveTheBrokerAfterCompaction) {
             std::vector<std::string>{})
       << "plaintext never reaches the broker";
 
-  ASSERT_TRUE((*ledger)
-                  ->Execute(EraseResidentCommand{erased->resident_id,
-                                                 "request"},
-                            Ctx())
-                  .ok());
+  ASSERT_TRUE(
+      (*ledger)
+          ->Execute(EraseResidentCommand{erased->resident_id, "request"}, Ctx())
+          .ok());
   topic = ReadVaultTopic(kafka);
   ASSERT_TRUE(topic.ok());
   EXPECT_EQ(topic->count(erased->resident_id), 0u) << "tombstone";
@@ -114,10 +113,10 @@ TEST(PrivacyKafkaVaultTest, ErasedVaultBytesLeaveTheBrokerAfterCompaction) {
   bool gone = false;
   for (int i = 0; i < 120 && !gone; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(750));
-    ASSERT_TRUE((*ledger)
-                    ->Execute(MakeEnroll("Filler" + std::to_string(i), "Roll"),
-                              Ctx())
-                    .ok());
+    ASSERT_TRUE(
+        (*ledger)
+            ->Execute(MakeEnroll("Filler" + std::to_string(i), "Roll"), Ctx())
+            .ok());
     gone = FilesContaining(broker.data(), *before.ciphertext).empty() &&
            FilesContaining(broker.data(), *before.wrapped_key).empty();
   }
