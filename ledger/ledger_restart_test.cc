@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <thread>
 
@@ -216,6 +217,12 @@ TEST_F(LedgerTest,
        ExtensionWritesCommitWithTheBatchAndAFailedBatchLeavesNoTrace) {
   Enroll("Old", "Event");
   MarkerExtension ext;
+  // The fixture's ledger outlives this body but calls into `ext` until it
+  // closes: close it first, also when an assertion returns early.
+  struct CloseFirst {
+    std::function<void()> close;
+    ~CloseFirst() { close(); }
+  } close_first{[this] { ledger_->Close(); }};
   options_.extensions = {&ext};
   Reopen();
   EXPECT_EQ(ext.opened_at, 1u);

@@ -43,5 +43,8 @@ ninja -C "$BUILD" -j"$JOBS" "${targets[@]}"
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Only the built unit tests run: unbuilt targets show up as *_NOT_BUILT.
-ctest --test-dir "$BUILD" -L unit -E '_NOT_BUILT' --output-on-failure \
+# stats_sampler_float_free inspects an object file of the main build (it is
+# a check of the compiler's output, not of behaviour) and runs there.
+ctest --test-dir "$BUILD" -L unit -E '_NOT_BUILT|stats_sampler_float_free' \
+  --output-on-failure \
   -j"$JOBS" --timeout 600
