@@ -35,6 +35,8 @@ bool ChangesCoverage(const Payload& p) {
          !std::holds_alternative<PiiAccessed>(p);
 }
 
+}  // namespace
+
 bool ChangesResident(const Payload& p) {
   return std::holds_alternative<ResidentEnrolled>(p) ||
          std::holds_alternative<ResidentUpdated>(p) ||
@@ -42,8 +44,6 @@ bool ChangesResident(const Payload& p) {
          std::holds_alternative<CardIssued>(p) ||
          std::holds_alternative<CardReplaced>(p);
 }
-
-}  // namespace
 
 std::string BlindBucketKey(std::string_view index) {
   return kBlindByIndex + std::string(index.substr(0, 2));

@@ -138,6 +138,10 @@ inline constexpr char kBlindByResident = 'r';
 // first 2 bytes; a bucket value is a run of entries
 // [32-byte index][1-byte length][resident id].
 std::string BlindBucketKey(std::string_view index);
+
+// True for the events whose fold changes a resident's stored state
+// (LedgerBatch::Append; restore rebuilds the same records).
+bool ChangesResident(const Payload& p);
 // The resident holding `index` in `bucket`, or "".
 std::string BucketFind(std::string_view bucket, std::string_view index);
 // `bucket` with (index -> resident_id) added / with `index` removed.

@@ -8,6 +8,7 @@
 
 #include "ledger/aggregates.h"
 #include "ledger/kafka_reader.h"
+#include "ledger/ledger_batch.h"
 #include "ledger/merkle_log_extension.h"
 #include "ledger/rocksdb_log.h"
 #include "ledger/state_codec.h"
@@ -17,15 +18,6 @@ namespace cityid {
 namespace {
 
 constexpr uint32_t kSlotsPerChunk = 512;  // 64-byte chunks (ledger/FORMAT.md)
-
-// The events whose fold changes a resident (as LedgerBatch::Append does).
-bool ChangesResident(const Payload& p) {
-  return std::holds_alternative<ResidentEnrolled>(p) ||
-         std::holds_alternative<ResidentUpdated>(p) ||
-         std::holds_alternative<ResidentErased>(p) ||
-         std::holds_alternative<CardIssued>(p) ||
-         std::holds_alternative<CardReplaced>(p);
-}
 
 std::string Be32(uint32_t v) {
   std::string out(4, '\0');
