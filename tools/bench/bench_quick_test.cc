@@ -44,7 +44,7 @@ TEST(BenchQuickTest, PrintsEveryRowAsWellFormedJson) {
       "projection_rebuild_from_kafka_events_per_s",
       "projection_rebuild_from_feed_events_per_s",
       "ledger_rss_after_300_residents",
-      "ledger_rss_after_10000000_residents",
+      "ledger_rss_after_600_residents",
       "audit_replay_events_per_s",
       "status_list_compact_bytes",
       "status_list_build_ms",

@@ -117,29 +117,30 @@ std::string ErrorsText(const loadgen::LoadReport& r) {
   return out.empty() ? "no errors" : out;
 }
 
-// Step 2: bulk load and the RSS row. The load runs in five equal parts
-// (distinct seeds, so distinct residents); VmRSS after each part goes into
-// the note as the growth curve.
+// Bulk loads and the RSS rows. A load of `residents` more residents runs in
+// `parts` equal parts (distinct seeds, so distinct residents); VmRSS after
+// each part goes into the note as the growth curve. `loaded` is how many the
+// ledger already holds (its curve continues from there).
 BenchRow RssRow(const LedgerUnderTest& l, const BenchOptions& o,
-                double* commands_per_s) {
-  BenchRow row{
-      "ledger_rss_after_" + std::to_string(o.rss_residents) + "_residents",
-      "MiB"};
+                uint64_t loaded, uint64_t residents, int parts,
+                uint64_t first_seed, double* commands_per_s) {
+  const uint64_t total = loaded + residents;
+  BenchRow row{"ledger_rss_after_" + std::to_string(total) + "_residents",
+               "MiB"};
   row.ceiling_name = "ledger data directory size on disk";
   row.target = 512;
   row.target_on_value = true;
   row.lower_is_better = true;
-  constexpr int kParts = 5;
-  uint64_t commands = 0, loaded = 0;
+  uint64_t commands = 0;
   double seconds = 0;
   std::string curve, errors;
-  Say("bulk-loading " + std::to_string(o.rss_residents) + " residents");
-  for (int part = 0; part < kParts; ++part) {
+  Say("bulk-loading " + std::to_string(residents) + " residents (to " +
+      std::to_string(total) + ")");
+  for (int part = 0; part < parts; ++part) {
     loadgen::LoadOptions lo = LoadFor(l, o);
-    lo.city.residents =
-        o.rss_residents / kParts + (part == 0 ? o.rss_residents % kParts : 0);
+    lo.city.residents = residents / parts + (part == 0 ? residents % parts : 0);
     lo.city.bulk = true;
-    lo.city.seed = 100 + static_cast<uint64_t>(part);
+    lo.city.seed = first_seed + static_cast<uint64_t>(part);
     lo.duration_s = 24 * 3600;
     lo.progress = true;
     auto r = loadgen::RunLoad(lo);
@@ -152,11 +153,11 @@ BenchRow RssRow(const LedgerUnderTest& l, const BenchOptions& o,
     auto rss = ProcStatusBytes(l.process->pid(), "VmRSS");
     if (!rss.ok()) return row.skipped = "no /proc status", row;
     char point[64];
-    std::snprintf(point, sizeof point, "%s%llu: %.0f",
-                  curve.empty() ? "" : ", ",
+    std::snprintf(point, sizeof point, "%llu: %.0f",
                   static_cast<unsigned long long>(loaded),
                   static_cast<double>(*rss) / kMiB);
-    curve += point;
+    curve += (curve.empty() ? "" : ", ") + std::string(point);
+    Say(std::string("  VmRSS MiB after ") + point);
   }
   auto rss = ProcStatusBytes(l.process->pid(), "VmRSS");
   auto hwm = ProcStatusBytes(l.process->pid(), "VmHWM");
@@ -166,10 +167,10 @@ BenchRow RssRow(const LedgerUnderTest& l, const BenchOptions& o,
   *commands_per_s = static_cast<double>(commands) / std::max(seconds, 1e-9);
   char note[256];
   std::snprintf(note, sizeof note,
-                "VmHWM %.1f MiB; bulk load %llu commands at %.0f/s (%s); "
-                "VmRSS MiB by residents loaded: ",
+                "VmHWM %.1f MiB; bulk load %llu commands in %.1f s at %.0f/s "
+                "(%s); VmRSS MiB by residents loaded: ",
                 static_cast<double>(*hwm) / kMiB,
-                static_cast<unsigned long long>(commands),
+                static_cast<unsigned long long>(commands), seconds,
                 static_cast<double>(commands) / std::max(seconds, 1e-9),
                 errors.empty() ? "no errors" : errors.c_str());
   row.note = note + curve;
@@ -271,6 +272,8 @@ void Defaults(BenchOptions* o) {
   if (o->concurrency <= 0) o->concurrency = o->quick ? 4 : 16;
   if (o->seconds <= 0) o->seconds = o->quick ? 3 : 20;
   if (o->rss_residents == 0) o->rss_residents = o->quick ? 300 : 1'000'000;
+  if (!o->rss_large_residents)
+    o->rss_large_residents = o->quick ? 600 : 10'000'000;
   if (o->audit_events == 0) o->audit_events = o->quick ? 20'000 : 1'000'000;
   if (o->kafka_preload == 0) o->kafka_preload = o->quick ? 300 : 50'000;
   if (o->cityid_binary.empty()) o->cityid_binary = SelfExe();
@@ -329,7 +332,7 @@ double MeanSize(const std::vector<std::string>& events) {
 
 // Why the 10 M row is not run, with what it would take at the measured rate.
 std::string TenMillionNote(double bulk_commands_per_s) {
-  std::string why = "not run (pass --rss-residents 10000000)";
+  std::string why = "not run (--rss-large-residents 10000000 runs it)";
   if (bulk_commands_per_s <= 0) return why;
   char more[160];
   std::snprintf(more, sizeof more,
@@ -471,7 +474,7 @@ Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
     CITYID_ASSIGN_OR_RETURN(LedgerUnderTest ledger,
                             StartLedger(o.cityid_binary, work + "/ledger", {}));
     double bulk_rate = 0;
-    BenchRow rss = RssRow(ledger, o, &bulk_rate);
+    BenchRow rss = RssRow(ledger, o, 0, o.rss_residents, 5, 100, &bulk_rate);
     BenchRow peak{"embedded_ledger_commands_per_s", "commands/s"};
     peak.target = 0.5;
     BenchRow p99{"p99_command_latency_at_half_peak_ms", "ms"};
@@ -497,7 +500,9 @@ Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
     } else {
       rebuild.skipped = rebuilt.status().ToString();
     }
-    ledger.process->Stop();
+    // The loaded ledger is kept (frozen, so its background compactions do
+    // not run under the rows below) for the large RSS load at the end.
+    ledger.process->Freeze();
     const auto event_bytes = static_cast<size_t>(MeanSize(events));
     Say("RocksDB ceilings");
     auto ceiling = SyncedWriteBatchCommandsPerSecond(
@@ -517,15 +522,29 @@ Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
     KafkaRows(o, work, event_bytes, &rows);
     rows.push_back(rebuild);
     rows.push_back(rss);
-    if (o.rss_residents < 10'000'000)
-      rows.push_back(Skipped("ledger_rss_after_10000000_residents", "MiB",
-                             TenMillionNote(bulk_rate)));
+    const size_t large_at = rows.size();
+    Say("audit replay");
+    rows.push_back(AuditRow(events, o.audit_events));
+    Say("status lists");
+    for (BenchRow& r : StatusListRows(o.quick ? 131'072 : 1'000'000))
+      rows.push_back(std::move(r));
+    // Last, as it takes longest: the same ledger process loaded on to
+    // rss_large_residents.
+    ledger.process->Thaw();
+    BenchRow large{"ledger_rss_after_10000000_residents", "MiB"};
+    if (*o.rss_large_residents > o.rss_residents) {
+      const uint64_t more = *o.rss_large_residents - o.rss_residents;
+      const int parts = static_cast<int>(std::clamp<uint64_t>(
+          more / std::max<uint64_t>(o.rss_residents, 1), 1, 9));
+      double rate = 0;
+      large = RssRow(ledger, o, o.rss_residents, more, parts, 200, &rate);
+    } else {
+      large = Skipped(large.name, large.unit, TenMillionNote(bulk_rate));
+    }
+    rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(large_at),
+                std::move(large));
+    ledger.process->Stop();
   }
-  Say("audit replay");
-  rows.push_back(AuditRow(events, o.audit_events));
-  Say("status lists");
-  for (BenchRow& r : StatusListRows(o.quick ? 131'072 : 1'000'000))
-    rows.push_back(std::move(r));
   if (o.work_dir.empty() && !o.keep_work_dir) {
     std::error_code ec;
     std::filesystem::remove_all(work, ec);

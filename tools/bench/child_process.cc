@@ -64,11 +64,20 @@ int ChildProcess::Wait(int timeout_ms) {
 void ChildProcess::Stop() {
   if (pid_ < 0) return;
   kill(pid_, SIGTERM);
+  kill(pid_, SIGCONT);
   if (Wait(10'000) == -1 && pid_ > 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
+}
+
+void ChildProcess::Freeze() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void ChildProcess::Thaw() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
 }
 
 Result<uint64_t> ProcStatusBytes(pid_t pid, const std::string& field) {

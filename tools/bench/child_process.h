@@ -30,8 +30,13 @@ class ChildProcess {
   // Waits for exit up to timeout_ms; returns the exit code, or -1 on
   // timeout or death by a signal.
   int Wait(int timeout_ms);
-  // SIGTERM, then SIGKILL after 10 s. Idempotent.
+  // SIGTERM (and SIGCONT, should it be frozen), then SIGKILL after 10 s.
+  // Idempotent.
   void Stop();
+  // SIGSTOP / SIGCONT: a frozen child keeps its memory but uses no CPU
+  // (its background threads included).
+  void Freeze();
+  void Thaw();
 
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
