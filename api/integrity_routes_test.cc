@@ -11,6 +11,8 @@
 #include <future>
 
 #include "api/http_server.h"
+#include "api/ledger_routes.h"
+#include "api/openapi_testing.h"
 #include "base/bytes.h"
 #include "base/http_client.h"
 #include "ledger/checkpointer.h"
@@ -226,6 +228,16 @@ TEST_F(IntegrityRoutesTest, BadParametersAnswerProblems) {
                   .at("hashes")
                   .as_array()
                   .empty());
+}
+
+// The ledger's whole route table, registered as `cityid ledger` does.
+TEST_F(IntegrityRoutesTest, TheLedgersRoutesMatchOpenApi) {
+  TokenStore tokens;
+  Metrics metrics;
+  Router router(&metrics);
+  RegisterLedgerRoutes(router, *ledger_, tokens, metrics);
+  RegisterIntegrityRoutes(router, *merkle_.tree(), *checkpointer_);
+  testing_util::ExpectRoutesMatchOpenApi(router, "ledger");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "api/http_server.h"
+#include "api/openapi_testing.h"
 #include "api/problem.h"
 #include "base/http_client.h"
 #include "projections/memory_event_source.h"
@@ -250,6 +251,10 @@ TEST_F(RegistryRoutesTest, MetricsReportPositionLagAndAppliedEvents) {
   // Reached the head the feed reported: caught up, hence ready.
   EXPECT_NE(r.body.find("\ncityid_projection_ready 1\n"), std::string::npos);
   server.Stop();
+}
+
+TEST_F(RegistryRoutesTest, EveryRouteMatchesOpenApi) {
+  testing_util::ExpectRoutesMatchOpenApi(router_, "registry");
 }
 
 }  // namespace

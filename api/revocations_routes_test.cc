@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "api/http_server.h"
+#include "api/openapi_testing.h"
 #include "api/problem.h"
 #include "base/http_client.h"
 #include "projections/memory_event_source.h"
@@ -258,6 +259,10 @@ TEST(RevocationsNegotiationTest, IfNoneMatchUsesWeakComparison) {
   EXPECT_TRUE(IfNoneMatchMatches("*", "\"a\""));
   EXPECT_FALSE(IfNoneMatchMatches("", "\"a\""));
   EXPECT_FALSE(IfNoneMatchMatches("\"b\"", "\"a\""));
+}
+
+TEST_F(RevocationsRoutesTest, EveryRouteMatchesOpenApi) {
+  testing_util::ExpectRoutesMatchOpenApi(router_, "revocations");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "api/http_server.h"
+#include "api/openapi_testing.h"
 #include "api/problem.h"
 #include "base/http_client.h"
 #include "projections/memory_event_source.h"
@@ -354,6 +355,10 @@ TEST(PopulationsCsvTest, ReadsDistrictPopulationsAndRejectsBadLines) {
   EXPECT_FALSE(ParsePopulationsCsv("north,-1\n").ok());
   EXPECT_FALSE(ParsePopulationsCsv("north,12\nsouth,many\n").ok());
   EXPECT_FALSE(ParsePopulationsCsv("north\n").ok());
+}
+
+TEST_F(StatsRoutesTest, EveryRouteMatchesOpenApi) {
+  testing_util::ExpectRoutesMatchOpenApi(router_, "stats");
 }
 
 }  // namespace
