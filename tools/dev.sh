@@ -6,7 +6,8 @@
 #   tools/dev.sh test   install what is missing, build, run the whole test
 #                       suite: unit, integration (real Kafka broker, real
 #                       HTTP, headless Chromium), the benchmark smoke test,
-#                       ASan+UBSan unit tests, and bounded libFuzzer runs
+#                       ASan+UBSan unit tests, the ledger and HTTP server
+#                       tests under TSan, and bounded libFuzzer runs
 #
 # Environment: BUILD_DIR (default build), DATA_DIR (default var), JOBS,
 # FUZZ_SECONDS (per fuzz target, default 30).
@@ -47,6 +48,8 @@ case "${1:-}" in
     cd "$ROOT"
     stage "ASan+UBSan unit tests"
     JOBS="$JOBS" tests/ci/sanitizers.sh
+    stage "TSan ledger and HTTP server tests"
+    JOBS="$JOBS" BUILD_DIR="$ROOT/build-tsan" tests/ci/sanitizers.sh tsan
     stage "fuzzing"
     JOBS="$JOBS" tests/fuzz/run_fuzzers.sh "${FUZZ_SECONDS:-30}"
     stage "done"
