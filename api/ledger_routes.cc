@@ -110,6 +110,7 @@ class LedgerApi : public std::enable_shared_from_this<LedgerApi> {
                 Responder respond);
   void Health(const HttpRequest& req, const RouteParams& p, Responder respond);
   void Ready(const HttpRequest& req, const RouteParams& p, Responder respond);
+  void RegisterWriterMetrics();
   void MetricsPage(const HttpRequest& req, const RouteParams& p,
                    Responder respond);
 
@@ -142,6 +143,44 @@ void LedgerApi::Register(Router& router) {
   metrics_.SetGaugeCallback(
       "cityid_ledger_ready", "1 while the ledger accepts writes",
       [ledger] { return ledger->Ready().ok() ? 1.0 : 0.0; });
+  RegisterWriterMetrics();
+}
+
+// The writer thread's account (ledger/ledger.h WriterStats): what each
+// command costs the one thread that cannot be parallelized.
+void LedgerApi::RegisterWriterMetrics() {
+  Ledger* ledger = &ledger_;
+  auto stat = [ledger](uint64_t WriterStats::*field, double scale) {
+    return [ledger, field, scale] {
+      return static_cast<double>(ledger->GetWriterStats().*field) * scale;
+    };
+  };
+  metrics_.SetGaugeCallback("cityid_ledger_writer_commands",
+                            "Commands decided by the writer thread",
+                            stat(&WriterStats::commands, 1));
+  metrics_.SetGaugeCallback("cityid_ledger_writer_batches",
+                            "Group commits the writer thread attempted",
+                            stat(&WriterStats::batches, 1));
+  metrics_.SetGaugeCallback(
+      "cityid_ledger_writer_decide_seconds",
+      "Writer thread time outside synced writes and publishing",
+      stat(&WriterStats::decide_nanos, 1e-9));
+  metrics_.SetGaugeCallback("cityid_ledger_writer_write_seconds",
+                            "Writer thread time in synced RocksDB writes",
+                            stat(&WriterStats::write_nanos, 1e-9));
+  metrics_.SetGaugeCallback(
+      "cityid_ledger_writer_publish_seconds",
+      "Writer thread time publishing to Kafka (Kafka mode)",
+      stat(&WriterStats::publish_nanos, 1e-9));
+  metrics_.SetGaugeCallback(
+      "cityid_ledger_writer_micros_per_command",
+      "Mean writer thread time per command outside the waits, since start",
+      [ledger] {
+        WriterStats s = ledger->GetWriterStats();
+        return s.commands == 0 ? 0.0
+                               : static_cast<double>(s.decide_nanos) / 1e3 /
+                                     static_cast<double>(s.commands);
+      });
 }
 
 // Authorizes and builds the command context from the request's headers; on

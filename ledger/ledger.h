@@ -41,6 +41,33 @@ namespace cityid {
 
 class LogExtension;  // ledger/rocksdb_log.h
 
+// How the ledger's RocksDB reads.
+struct RocksLogOptions {
+  // One LRU block cache shared by every column family. Index and filter
+  // blocks are charged to it too, so it bounds the table readers' memory
+  // however many table files there are.
+  size_t block_cache_bytes = 64 << 20;
+  // Bloom filter bits per key in table files (0: none), and the share of
+  // each memtable given to its whole-key bloom filter (0: none). Every
+  // command makes point lookups that mostly miss (idempotency key, blind
+  // index bucket, a new resident id): a filter answers them without reading
+  // a data block.
+  int bloom_bits_per_key = 10;
+  double memtable_bloom_ratio = 0.02;
+};
+
+// The single writer thread's account (ledger_impl.h). Everything a command
+// needs that does not depend on the order of commands (validation, sealing
+// the PII, the blind index, a fresh resident id) runs before it reaches the
+// writer, on the submitting thread; `decide_nanos` is what is left serial.
+struct WriterStats {
+  uint64_t commands = 0;       // commands the writer decided
+  uint64_t batches = 0;        // group commits attempted
+  uint64_t decide_nanos = 0;   // writer time outside the two waits below
+  uint64_t write_nanos = 0;    // in synced RocksDB writes (WAL + fsync)
+  uint64_t publish_nanos = 0;  // publishing to the vault and event sinks
+};
+
 // Validity in days per card type, and the renewal grace period (SPEC §10).
 struct CardPolicy {
   int standard_days = 5 * 365;
@@ -121,6 +148,8 @@ struct LedgerOptions {
   // Writers of extra column families committed in each batch's WriteBatch
   // (e.g. the Merkle node store); borrowed, must outlive the Ledger.
   std::vector<LogExtension*> extensions;
+  // Block cache and bloom filters of the ledger's DB (rocksdb_log.h).
+  RocksLogOptions storage;
 };
 
 class Ledger {
@@ -156,6 +185,9 @@ class Ledger {
 
   // OK while the ledger accepts writes; otherwise why not.
   virtual Status Ready() const = 0;
+
+  // Where the writer thread's time went since Open (for /metrics).
+  virtual WriterStats GetWriterStats() const = 0;
 
   // Stops taking commands, finishes queued ones, flushes and closes.
   // Idempotent.

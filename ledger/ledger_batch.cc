@@ -107,7 +107,8 @@ LedgerBatch::LedgerBatch(const RocksLog& log, const Vault& vault,
       next_seq_(last_seq + 1) {}
 
 Result<CommandResult> LedgerBatch::Execute(const Command& command,
-                                           const CommandContext& ctx) {
+                                           const CommandContext& ctx,
+                                           const PreparedCommand* prepared) {
   // Reads carry PII in their result: never stored, never replayed.
   bool idempotent = !ctx.idempotency_key.empty() &&
                     !std::holds_alternative<ReadResidentCommand>(command);
@@ -125,7 +126,8 @@ Result<CommandResult> LedgerBatch::Execute(const Command& command,
       return replay;
     }
   }
-  CITYID_ASSIGN_OR_RETURN(CommandResult result, Dispatch(command, ctx));
+  CITYID_ASSIGN_OR_RETURN(CommandResult result,
+                          Dispatch(command, ctx, prepared));
   if (idempotent) {
     idempotency_[key] = IdempotencyRecord{ctx.request_hash, result};
     dirty_idempotency_.insert(key);
@@ -134,8 +136,19 @@ Result<CommandResult> LedgerBatch::Execute(const Command& command,
 }
 
 Result<CommandResult> LedgerBatch::Dispatch(const Command& command,
-                                            const CommandContext& ctx) {
-  return std::visit([&](const auto& c) { return Do(c, ctx); }, command);
+                                            const CommandContext& ctx,
+                                            const PreparedCommand* prepared) {
+  return std::visit(
+      [&](const auto& c) -> Result<CommandResult> {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, EnrollCommand> ||
+                      std::is_same_v<T, UpdateResidentCommand>) {
+          return Do(c, ctx, prepared);
+        } else {
+          return Do(c, ctx);
+        }
+      },
+      command);
 }
 
 // ---- overlay reads ----

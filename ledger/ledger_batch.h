@@ -30,6 +30,31 @@
 
 namespace cityid {
 
+// The part of a command's work that does not depend on the order of
+// commands, done before the command reaches the writer (LedgerImpl::Submit,
+// on the submitting thread): the writer keeps only the decision against
+// current state, the seq, the batch write and the Merkle append.
+struct PreparedCommand {
+  // Enroll: the new resident's id (random, ids.h); update: the resident's.
+  std::string resident_id;
+  std::string blind_index;  // Vault::BlindIndex of the command's PII
+  SealedPii sealed;         // the PII sealed for resident_id
+};
+
+// The prepared work of an enrollment or of an update carrying PII that
+// passes validation under `env`; nullopt for any other command, and for one
+// that validation refuses (the writer then refuses it in order, with the
+// same error, so a refusal's place among the answers does not change).
+// A failure to seal (kInternal) also yields nullopt: the writer retries it.
+// Thread-safe (Vault is).
+std::optional<PreparedCommand> PrepareCommand(const Command& command,
+                                              const Vault& vault,
+                                              const DecideEnv& env);
+// The blind index of `pii` and `pii` sealed for `resident_id`; errors of
+// Vault::Seal.
+Result<PreparedCommand> PreparePii(const Vault& vault, std::string resident_id,
+                                   const PiiRecord& pii);
+
 class LedgerBatch {
  public:
   LedgerBatch(const RocksLog& log, const Vault& vault, StatusSlots& slots,
@@ -38,8 +63,11 @@ class LedgerBatch {
   // Decides `command` against the overlay; on success stages its events and
   // writes and returns its result (replayed from the idempotency store when
   // the same actor+key+hash was seen). Error codes as in ledger/ledger.h.
+  // `prepared`: PrepareCommand's work for this command, or null (it is then
+  // done here).
   Result<CommandResult> Execute(const Command& command,
-                                const CommandContext& ctx);
+                                const CommandContext& ctx,
+                                const PreparedCommand* prepared = nullptr);
 
   bool empty() const { return events_.empty(); }
   // Recomputes the retention index entries (ledger/retention.h) of every
@@ -66,10 +94,13 @@ class LedgerBatch {
       std::pair<std::string, std::string>;  // wrapped key, ciphertext
 
   Result<CommandResult> Dispatch(const Command& command,
-                                 const CommandContext& ctx);
-  Result<CommandResult> Do(const EnrollCommand& c, const CommandContext& ctx);
+                                 const CommandContext& ctx,
+                                 const PreparedCommand* prepared);
+  Result<CommandResult> Do(const EnrollCommand& c, const CommandContext& ctx,
+                           const PreparedCommand* prepared);
   Result<CommandResult> Do(const UpdateResidentCommand& c,
-                           const CommandContext& ctx);
+                           const CommandContext& ctx,
+                           const PreparedCommand* prepared);
   Result<CommandResult> Do(const IssueCardCommand& c,
                            const CommandContext& ctx);
   Result<CommandResult> Do(const CardActionCommand& c,

@@ -19,43 +19,54 @@ CommandResult ResultFor(uint64_t seq, uint64_t version,
 }  // namespace
 
 Result<CommandResult> LedgerBatch::Do(const EnrollCommand& c,
-                                      const CommandContext& ctx) {
+                                      const CommandContext& ctx,
+                                      const PreparedCommand* prepared) {
   CITYID_RETURN_IF_ERROR(ValidateEnroll(c, env_));
-  std::string blind = vault_.BlindIndex(c.pii);
-  CITYID_ASSIGN_OR_RETURN(std::string owner, BlindOwner(blind));
+  std::optional<PreparedCommand> here;
+  if (prepared == nullptr) {
+    CITYID_ASSIGN_OR_RETURN(here, PreparePii(vault_, NewResidentId(), c.pii));
+    prepared = &*here;
+  }
+  CITYID_ASSIGN_OR_RETURN(std::string owner, BlindOwner(prepared->blind_index));
   if (!owner.empty()) return Conflict("already enrolled as resident " + owner);
-  std::string rid = NewResidentId();
-  CITYID_ASSIGN_OR_RETURN(SealedPii sealed, vault_.Seal(rid, c.pii));
-  CITYID_ASSIGN_OR_RETURN(ResidentEnrolled e,
-                          DecideEnroll(c, env_, owner, rid, sealed.digest));
-  CITYID_RETURN_IF_ERROR(ReplaceBlindIndex(rid, blind));
-  StageVault(
-      rid, Sealed{std::move(sealed.wrapped_key), std::move(sealed.ciphertext)});
+  const std::string& rid = prepared->resident_id;
+  CITYID_ASSIGN_OR_RETURN(
+      ResidentEnrolled e,
+      DecideEnroll(c, env_, owner, rid, prepared->sealed.digest));
+  CITYID_RETURN_IF_ERROR(ReplaceBlindIndex(rid, prepared->blind_index));
+  StageVault(rid,
+             Sealed{prepared->sealed.wrapped_key, prepared->sealed.ciphertext});
   uint64_t seq = Append(std::move(e), ctx);
   return ResultFor(seq, seq, rid);
 }
 
 Result<CommandResult> LedgerBatch::Do(const UpdateResidentCommand& c,
-                                      const CommandContext& ctx) {
+                                      const CommandContext& ctx,
+                                      const PreparedCommand* prepared) {
   CITYID_ASSIGN_OR_RETURN(const ResidentState* r, Resident(c.resident_id));
-  // First without the vault work, so a refused update encrypts nothing.
+  // First without the vault work, so a refused update stages nothing.
   CITYID_RETURN_IF_ERROR(
       DecideUpdate(r, c, ctx.if_match, env_, "", "").status());
-  std::string blind, owner;
-  std::optional<SealedPii> sealed;
+  std::string owner;
+  std::optional<PreparedCommand> here;
   if (c.pii) {
-    blind = vault_.BlindIndex(*c.pii);
-    CITYID_ASSIGN_OR_RETURN(owner, BlindOwner(blind));
-    CITYID_ASSIGN_OR_RETURN(sealed, vault_.Seal(r->resident_id, *c.pii));
+    if (prepared == nullptr || prepared->resident_id != r->resident_id) {
+      CITYID_ASSIGN_OR_RETURN(here, PreparePii(vault_, r->resident_id, *c.pii));
+      prepared = &*here;
+    }
+    CITYID_ASSIGN_OR_RETURN(owner, BlindOwner(prepared->blind_index));
+  } else {
+    prepared = nullptr;
   }
-  CITYID_ASSIGN_OR_RETURN(ResidentUpdated e,
-                          DecideUpdate(r, c, ctx.if_match, env_, owner,
-                                       sealed ? sealed->digest : ""));
+  CITYID_ASSIGN_OR_RETURN(
+      ResidentUpdated e,
+      DecideUpdate(r, c, ctx.if_match, env_, owner,
+                   prepared != nullptr ? prepared->sealed.digest : ""));
   std::string rid = r->resident_id;
-  if (sealed) {
-    CITYID_RETURN_IF_ERROR(ReplaceBlindIndex(rid, blind));
-    StageVault(rid, Sealed{std::move(sealed->wrapped_key),
-                           std::move(sealed->ciphertext)});
+  if (prepared != nullptr) {
+    CITYID_RETURN_IF_ERROR(ReplaceBlindIndex(rid, prepared->blind_index));
+    StageVault(
+        rid, Sealed{prepared->sealed.wrapped_key, prepared->sealed.ciphertext});
   }
   uint64_t seq = Append(std::move(e), ctx);
   return ResultFor(seq, seq, rid);

@@ -19,8 +19,32 @@ constexpr char kVaultOutboxPrefix[] = "vault_outbox/";
 constexpr size_t kVaultBacklogLimit = 1000;
 
 constexpr std::chrono::seconds kRecoveryProbeInterval(1);
+// Batches written locally but not yet answered (Kafka mode) before the
+// writer waits for the publisher.
+constexpr size_t kMaxUnpublishedBatches = 8;
 
 Status ClosedStatus() { return Unavailable("ledger is closed"); }
+
+// Adds the nanoseconds of its scope to `sum` (writer thread: one writer, so a
+// relaxed add suffices; readers only sample).
+class NanoTimer {
+ public:
+  explicit NanoTimer(std::atomic<uint64_t>& sum)
+      : sum_(sum), started_(std::chrono::steady_clock::now()) {}
+  ~NanoTimer() {
+    sum_.fetch_add(static_cast<uint64_t>(
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - started_)
+                           .count()),
+                   std::memory_order_relaxed);
+  }
+  NanoTimer(const NanoTimer&) = delete;
+  NanoTimer& operator=(const NanoTimer&) = delete;
+
+ private:
+  std::atomic<uint64_t>& sum_;
+  std::chrono::steady_clock::time_point started_;
+};
 
 }  // namespace
 
@@ -39,6 +63,9 @@ Result<std::unique_ptr<LedgerImpl>> LedgerImpl::Open(
   std::unique_ptr<LedgerImpl> impl(new LedgerImpl(options));
   CITYID_RETURN_IF_ERROR(impl->Init());
   impl->writer_ = std::thread([p = impl.get()] { p->WriterLoop(); });
+  if (impl->HasSinks()) {
+    impl->publisher_ = std::thread([p = impl.get()] { p->PublisherLoop(); });
+  }
   impl->notifier_ = std::thread([p = impl.get()] { p->NotifierLoop(); });
   if (options.retention_days > 0 && options.retention_sweep_interval > 0) {
     impl->retention_ = std::thread([p = impl.get()] { p->RetentionLoop(); });
@@ -71,7 +98,8 @@ Status LedgerImpl::Init() {
     for (std::string& name : ext->ColumnFamilies())
       extra.push_back(std::move(name));
   }
-  CITYID_ASSIGN_OR_RETURN(log_, RocksLog::Open(dir.string(), extra));
+  CITYID_ASSIGN_OR_RETURN(
+      log_, RocksLog::Open(dir.string(), extra, options_.storage));
 
   // The slot layout depends on the list size: refuse to reinterpret it.
   std::string size_bytes = BigEndian64(options_.status_list_size);
@@ -177,18 +205,37 @@ void LedgerImpl::RetentionLoop() {
   }
 }
 
+DecideEnv LedgerImpl::Env() const {
+  return DecideEnv{options_.clock->Now(), options_.cards, options_.pii_fields,
+                   options_.retention_days};
+}
+
 void LedgerImpl::Submit(Command command, CommandContext context,
                         Callback done) {
+  // On the caller's thread, so that callers in parallel keep it off the
+  // writer. vault_ is immutable and thread-safe once open.
+  std::optional<PreparedCommand> prepared =
+      PrepareCommand(command, *vault_, Env());
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (!closing_) {
-      queue_.push_back(
-          {std::move(command), std::move(context), std::move(done)});
+      queue_.push_back({std::move(command), std::move(context), std::move(done),
+                        std::move(prepared)});
       queue_cv_.notify_one();
       return;
     }
   }
   done(ClosedStatus());
+}
+
+WriterStats LedgerImpl::GetWriterStats() const {
+  WriterStats s;
+  s.commands = stat_commands_.load(std::memory_order_relaxed);
+  s.batches = stat_batches_.load(std::memory_order_relaxed);
+  s.decide_nanos = stat_decide_nanos_.load(std::memory_order_relaxed);
+  s.write_nanos = stat_write_nanos_.load(std::memory_order_relaxed);
+  s.publish_nanos = stat_publish_nanos_.load(std::memory_order_relaxed);
+  return s;
 }
 
 void LedgerImpl::WriterLoop() {
@@ -245,25 +292,104 @@ void LedgerImpl::ResumeIfRoom() {
 }
 
 void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
+  const auto started = std::chrono::steady_clock::now();
+  const uint64_t waited_before = WaitedNanos();
   if (HasWriteError()) ResumeIfRoom();  // the batch's write below tells
-  DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields,
-                options_.retention_days};
-  LedgerBatch batch(*log_, *vault_, *slots_, std::move(env), last_seq_.load());
+  LedgerBatch batch(*log_, *vault_, *slots_, Env(), last_seq_.load());
   std::vector<Result<CommandResult>> answers;
   answers.reserve(pending.size());
-  for (Pending& p : pending)
-    answers.push_back(batch.Execute(p.command, p.context));
+  for (Pending& p : pending) {
+    answers.push_back(batch.Execute(p.command, p.context,
+                                    p.prepared ? &*p.prepared : nullptr));
+  }
 
-  Status committed = batch.empty() ? Status::Ok() : Commit(batch);
+  Status committed = batch.empty() ? Status::Ok() : CommitLocally(batch);
+  std::vector<AckQueue::Answer> out;
+  out.reserve(pending.size());
   for (size_t i = 0; i < pending.size(); ++i) {
     // A failed write fails the whole batch: even a refusal may have rested
     // on an earlier command of the batch that never became durable.
-    pending[i].done(committed.ok() ? std::move(answers[i])
-                                   : Result<CommandResult>(committed));
+    out.push_back({std::move(pending[i].done),
+                   committed.ok() ? std::move(answers[i])
+                                  : Result<CommandResult>(committed)});
+  }
+  const bool publish = committed.ok() && !batch.empty() && HasSinks();
+  if (publish) {
+    // Back-pressure: a publisher that falls behind slows the writer down
+    // instead of queueing without bound.
+    NanoTimer timer(stat_publish_nanos_);
+    acks_.WaitBelow(kMaxUnpublishedBatches);
+  }
+  // Accounted before any answer is released, so a caller that got its
+  // answer sees its command counted.
+  const uint64_t total = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::steady_clock::now() - started)
+          .count());
+  const uint64_t waited = WaitedNanos() - waited_before;
+  stat_commands_.fetch_add(pending.size(), std::memory_order_relaxed);
+  stat_batches_.fetch_add(1, std::memory_order_relaxed);
+  stat_decide_nanos_.fetch_add(total > waited ? total - waited : 0,
+                               std::memory_order_relaxed);
+  const uint64_t ticket = acks_.Add(std::move(out));
+  if (publish) {
+    std::lock_guard<std::mutex> lock(publish_mu_);
+    publish_queue_.push_back(
+        PublishJob{ticket, batch.vault_changed(), batch.events()});
+    publish_cv_.notify_one();
+  } else {
+    acks_.Complete(ticket, Status::Ok());
   }
 }
 
-Status LedgerImpl::Commit(LedgerBatch& batch) {
+uint64_t LedgerImpl::WaitedNanos() const {
+  return stat_write_nanos_.load(std::memory_order_relaxed) +
+         stat_publish_nanos_.load(std::memory_order_relaxed);
+}
+
+bool LedgerImpl::HasSinks() const {
+  return options_.sink != nullptr || options_.vault_sink != nullptr;
+}
+
+// Publishes each locally durable batch in order: its vault records
+// (synchronously), then its events (the sink's own thread commits them and
+// completes the batch's ticket). A batch whose vault records could not be
+// published is answered with that error and its events are not handed over:
+// the next batch's publication reads them from the local log first
+// (kafka_publisher.h), so Kafka never misses one.
+void LedgerImpl::PublisherLoop() {
+  for (;;) {
+    PublishJob job;
+    {
+      std::unique_lock<std::mutex> lock(publish_mu_);
+      publish_cv_.wait(
+          lock, [&] { return publish_stop_ || !publish_queue_.empty(); });
+      if (publish_queue_.empty()) return;  // stopping and drained
+      job = std::move(publish_queue_.front());
+      publish_queue_.pop_front();
+    }
+    if (options_.vault_sink != nullptr) {
+      Status vault = PublishVault(job.vault_changed);
+      if (!vault.ok()) {
+        acks_.Complete(job.ticket, std::move(vault));
+        continue;
+      }
+    }
+    if (options_.sink == nullptr) {
+      acks_.Complete(job.ticket, Status::Ok());
+      continue;
+    }
+    options_.sink->Publish(job.events, [this, ticket = job.ticket](Status s) {
+      if (!s.ok()) {
+        s = Unavailable("events are durable locally but not yet published: " +
+                        s.message());
+      }
+      acks_.Complete(ticket, std::move(s));
+    });
+  }
+}
+
+Status LedgerImpl::CommitLocally(LedgerBatch& batch) {
   Status written = WriteBatch(batch);
   if (!written.ok()) return written;
   if (!batch.erased_keys().empty()) {
@@ -286,11 +412,7 @@ Status LedgerImpl::Commit(LedgerBatch& batch) {
     std::lock_guard<std::mutex> lock(waiters_mu_);
     waiters_cv_.notify_all();
   }
-  if (options_.vault_sink != nullptr) {
-    CITYID_RETURN_IF_ERROR(PublishVault(batch.vault_changed()));
-  }
-  if (options_.sink == nullptr) return Status::Ok();
-  return Publish(batch.events());
+  return Status::Ok();
 }
 
 Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
@@ -312,7 +434,10 @@ Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
     s = floor_.Check(wb.GetDataSize());
     refused = !s.ok();
   }
-  if (s.ok()) s = log_->Write(wb);
+  if (s.ok()) {
+    NanoTimer timer(stat_write_nanos_);
+    s = log_->Write(wb);
+  }
   for (size_t i = 0; i < added; ++i)
     options_.extensions[i]->OnBatchDone(s.ok());
   if (!s.ok()) {
@@ -329,7 +454,7 @@ Status LedgerImpl::WriteBatch(LedgerBatch& batch) {
 
 // Sends the current vault entry of every changed resident and of every
 // resident left in the outbox by an earlier failure, then clears their
-// outbox entries. Writer thread.
+// outbox entries. Publisher thread.
 Status LedgerImpl::PublishVault(const std::vector<std::string>& changed) {
   std::set<std::string> rids(changed.begin(), changed.end());
   bool more = false;
@@ -380,18 +505,9 @@ Status LedgerImpl::PublishVault(const std::vector<std::string>& changed) {
     return Status::Ok();
   }
   vault_backlog_ = more;
-  return log_->Write(wb);
-}
-
-Status LedgerImpl::Publish(const std::vector<StoredEvent>& events) {
-  auto promise = std::make_shared<std::promise<Status>>();
-  std::future<Status> future = promise->get_future();
-  options_.sink->Publish(
-      events, [promise](Status s) { promise->set_value(std::move(s)); });
-  Status s = future.get();
-  if (s.ok()) return s;
-  return Unavailable("events are durable locally but not yet published: " +
-                     s.message());
+  // Unsynced: a lost delete only sends the records again, harmlessly, and
+  // the next synced batch makes it durable anyway.
+  return log_->Write(wb, /*sync=*/false);
 }
 
 void LedgerImpl::SetWriteError(Status s) {
@@ -431,6 +547,15 @@ void LedgerImpl::Close() {
       queue_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(publish_mu_);
+      publish_stop_ = true;
+      publish_cv_.notify_all();
+    }
+    if (publisher_.joinable()) publisher_.join();
+    // Every batch handed to the sink is answered (committed, or failed after
+    // the sink's bounded wait) before the ledger goes away.
+    acks_.WaitBelow(0);
     {
       std::lock_guard<std::mutex> lock(waiters_mu_);
       notifier_stop_ = true;

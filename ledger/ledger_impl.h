@@ -1,13 +1,20 @@
 // LedgerImpl: the Ledger of ledger/ledger.h over RocksLog (rocksdb_log.h).
 //
 // Threads:
-//   - callers: Submit() queues; reads (ReadEvents, GetCard, ...) go straight
-//     to RocksDB, which only ever holds whole, synced batches.
+//   - callers: Submit() does the order-independent work of a command first
+//     (PrepareCommand, ledger_batch.h: validation, sealing the PII, the blind
+//     index, a fresh resident id), then queues it; reads (ReadEvents, GetCard,
+//     ...) go straight to RocksDB, which only ever holds whole, synced batches.
 //   - the writer: takes up to max_batch queued commands, decides them in a
-//     LedgerBatch, writes ONE synced WriteBatch, publishes the changed vault
-//     entries to the vault sink and the events to the sink (if any), then
-//     answers every callback. After a write that deleted vault
-//     entries it compacts them away before answering.
+//     LedgerBatch, writes ONE synced WriteBatch, and hands the answers to
+//     the AckQueue (ack_queue.h). After a write that deleted vault entries
+//     it compacts them away first. Embedded mode answers at once; with a
+//     sink the batch goes to the publisher and the writer goes on with the
+//     next batch while this one is published.
+//   - the publisher (only with a sink): publishes each batch's changed vault
+//     entries to the vault sink, then hands its events to the sink, whose
+//     own thread commits them and releases the batch's answers (in batch
+//     order: a batch is never answered before an earlier one).
 //   - the notifier: runs WaitForEvents callbacks when LastSeq() passes their
 //     mark or their timeout elapses, so a long-poll never blocks the writer.
 //   - the retention timer (only when retention_days > 0 and the sweep
@@ -46,10 +53,12 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 #include <vector>
 
+#include "ledger/ack_queue.h"
 #include "ledger/free_space.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_batch.h"
@@ -74,6 +83,7 @@ class LedgerImpl final : public Ledger {
   Result<ResidentView> GetResidentState(
       const std::string& resident_id) const override;
   Status Ready() const override;
+  WriterStats GetWriterStats() const override;
   void Close() override;
 
   // Test seam: the underlying store (e.g. to check vault entries are gone).
@@ -84,6 +94,8 @@ class LedgerImpl final : public Ledger {
     Command command;
     CommandContext context;
     Callback done;
+    // The order-independent work, done on the submitting thread (Prepare).
+    std::optional<PreparedCommand> prepared;
   };
   struct Waiter {
     uint64_t after;
@@ -95,10 +107,22 @@ class LedgerImpl final : public Ledger {
   Status Init();
   void WriterLoop();
   void RunBatch(std::vector<Pending>& batch);
-  // Writes, compacts, publishes; the status every successful command gets.
-  Status Commit(LedgerBatch& batch);
+  // A locally durable batch on its way to the sinks (Kafka mode).
+  struct PublishJob {
+    uint64_t ticket = 0;  // in acks_
+    std::vector<std::string> vault_changed;
+    std::vector<StoredEvent> events;
+  };
+  void PublisherLoop();
+  bool HasSinks() const;
+  // The decision environment of a command decided now.
+  DecideEnv Env() const;
+  // Writer time spent waiting on the synced write and the sinks so far.
+  uint64_t WaitedNanos() const;
+  // Writes (synced) and compacts; the status every successful command gets
+  // in embedded mode. Kafka mode answers once the batch is published too.
+  Status CommitLocally(LedgerBatch& batch);
   Status WriteBatch(LedgerBatch& batch);
-  Status Publish(const std::vector<StoredEvent>& events);
   Status PublishVault(const std::vector<std::string>& changed);
   // Writer thread: a failed write, or a pending RocksDB background error.
   bool HasWriteError() const;
@@ -125,6 +149,15 @@ class LedgerImpl final : public Ledger {
   bool closing_ = false;  // guarded by queue_mu_
   std::thread writer_;
 
+  // Answers in batch order, each once published (Kafka mode; at once in
+  // embedded mode).
+  AckQueue acks_;
+  std::mutex publish_mu_;
+  std::condition_variable publish_cv_;
+  std::deque<PublishJob> publish_queue_;  // guarded by publish_mu_
+  bool publish_stop_ = false;             // guarded by publish_mu_
+  std::thread publisher_;                 // only with a sink
+
   std::mutex waiters_mu_;
   std::condition_variable waiters_cv_;
   std::vector<Waiter> waiters_;  // guarded by waiters_mu_
@@ -144,8 +177,12 @@ class LedgerImpl final : public Ledger {
   Status write_error_;   // guarded by state_mu_
   bool closed_ = false;  // guarded by state_mu_
   std::once_flag close_once_;
+
+  // GetWriterStats(); written by the writer thread only.
+  std::atomic<uint64_t> stat_commands_{0}, stat_batches_{0},
+      stat_decide_nanos_{0}, stat_write_nanos_{0}, stat_publish_nanos_{0};
   size_t opened_extensions_ = 0;  // extensions whose OnOpen succeeded
-  bool vault_backlog_ = false;    // writer thread: outbox may hold entries
+  bool vault_backlog_ = false;    // publisher thread: outbox may hold entries
 };
 
 }  // namespace cityid

@@ -1,5 +1,7 @@
 #include "ledger/rocksdb_log.h"
 
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/metadata.h>
 #include <rocksdb/options.h>
@@ -32,9 +34,31 @@ rocksdb::Options DbOptions() {
   return o;
 }
 
-rocksdb::ColumnFamilyOptions CfOptions() {
+// One table factory for every column family: a table factory holds the
+// shared block cache, so all of them share one.
+std::shared_ptr<rocksdb::TableFactory> TableFactory(
+    const RocksLogOptions& options) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  t.cache_index_and_filter_blocks = true;
+  t.cache_index_and_filter_blocks_with_high_priority = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (options.bloom_bits_per_key > 0) {
+    t.filter_policy.reset(
+        rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+  }
+  return std::shared_ptr<rocksdb::TableFactory>(
+      rocksdb::NewBlockBasedTableFactory(t));
+}
+
+rocksdb::ColumnFamilyOptions CfOptions(
+    const std::shared_ptr<rocksdb::TableFactory>& tables,
+    const RocksLogOptions& options) {
   rocksdb::ColumnFamilyOptions o;
   o.write_buffer_size = 16 << 20;  // small memtables: RSS stays modest
+  o.table_factory = tables;
+  o.memtable_prefix_bloom_size_ratio = options.memtable_bloom_ratio;
+  o.memtable_whole_key_filtering = options.memtable_bloom_ratio > 0;
   return o;
 }
 
@@ -103,8 +127,11 @@ uint64_t ReadBigEndian64(std::string_view b) {
 }
 
 Result<std::unique_ptr<RocksLog>> RocksLog::Open(
-    const std::string& path, const std::vector<std::string>& extra_cfs) {
+    const std::string& path, const std::vector<std::string>& extra_cfs,
+    const RocksLogOptions& log_options) {
   rocksdb::Options options = DbOptions();
+  const std::shared_ptr<rocksdb::TableFactory> tables =
+      TableFactory(log_options);
   std::vector<std::string> names(std::begin(kCfNames), std::end(kCfNames));
   names.insert(names.end(), extra_cfs.begin(), extra_cfs.end());
   // Column families created by an extension not registered this time must
@@ -119,9 +146,9 @@ Result<std::unique_ptr<RocksLog>> RocksLog::Open(
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
-      {rocksdb::kDefaultColumnFamilyName, CfOptions()}};
+      {rocksdb::kDefaultColumnFamilyName, CfOptions(tables, log_options)}};
   for (const std::string& name : names)
-    descriptors.emplace_back(name, CfOptions());
+    descriptors.emplace_back(name, CfOptions(tables, log_options));
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -163,9 +190,9 @@ Result<std::optional<std::string>> RocksLog::Get(Cf cf,
   return std::optional<std::string>(std::move(value));
 }
 
-Status RocksLog::Write(rocksdb::WriteBatch& batch) {
+Status RocksLog::Write(rocksdb::WriteBatch& batch, bool sync) {
   rocksdb::WriteOptions options;
-  options.sync = true;
+  options.sync = sync;
   Status s = FromRocksStatus(db_->Write(options, &batch), "write");
   if (s.ok()) errors_->Clear();  // a stopped DB takes no write
   return s;

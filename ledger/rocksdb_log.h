@@ -120,7 +120,8 @@ class RocksLog {
   // including the extensions'). kUnavailable when RocksDB cannot open it
   // (e.g. locked by another process), kCorruption when it is damaged.
   static Result<std::unique_ptr<RocksLog>> Open(
-      const std::string& path, const std::vector<std::string>& extra_cfs);
+      const std::string& path, const std::vector<std::string>& extra_cfs,
+      const RocksLogOptions& options = RocksLogOptions());
   ~RocksLog();
   RocksLog(const RocksLog&) = delete;
   RocksLog& operator=(const RocksLog&) = delete;
@@ -134,8 +135,9 @@ class RocksLog {
 
   // nullopt when the key is absent.
   Result<std::optional<std::string>> Get(Cf cf, std::string_view key) const;
-  // Writes `batch` with sync = true: durable once this returns OK.
-  Status Write(rocksdb::WriteBatch& batch);
+  // Writes `batch`; with sync (the default) it is durable once this returns
+  // OK. Unsynced writes are for records whose loss on a crash is harmless.
+  Status Write(rocksdb::WriteBatch& batch, bool sync = true);
   // Events with seq in (after, after + limit], ascending.
   Result<std::vector<StoredEvent>> ReadEvents(uint64_t after,
                                               size_t limit) const;

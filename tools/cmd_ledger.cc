@@ -57,6 +57,12 @@ Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
   if (min_free < 0)
     return InvalidArgument("ledger.min_free_bytes must be >= 0");
   o.min_free_bytes = static_cast<uint64_t>(min_free);
+  // Reads (ledger/rocksdb_log.h RocksLogOptions).
+  CITYID_ASSIGN_OR_RETURN(int64_t cache_mb,
+                          config.GetInt("ledger.block_cache_mb"));
+  if (cache_mb < 1 || cache_mb > 65536)
+    return InvalidArgument("ledger.block_cache_mb must be 1-65536");
+  o.storage.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
   return o;
 }
 

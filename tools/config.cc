@@ -21,6 +21,7 @@ const std::map<std::string, std::string>& Defaults() {
       {"ledger.port", "8080"},
       {"ledger.url", "http://127.0.0.1:8080"},
       {"ledger.min_free_bytes", "67108864"},  // 64 MiB; 0: off
+      {"ledger.block_cache_mb", "64"},
       {"registry.port", "8081"},
       {"revocations.port", "8082"},
       {"stats.port", "8083"},

@@ -123,6 +123,9 @@ class KafkaLedger final : public Ledger {
   // saying why: storage, "kafka: not reconciled yet: ...", "kafka diverges
   // from the local log: ...", "fenced: ...", "kafka: <publisher failure>".
   Status Ready() const override;
+  WriterStats GetWriterStats() const override {
+    return ledger_ ? ledger_->GetWriterStats() : WriterStats{};
+  }
   void Close() override;
 
   Phase phase() const;
