@@ -85,6 +85,16 @@ bool WaitUntil(ChildProcess& process, int seconds,
   return false;
 }
 
+// The last non-empty line of the file at `path` (at most 200 bytes), so a
+// skipped row says why even after the work dir is gone.
+std::string LastLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last.size() > 200 ? last.substr(last.size() - 200) : last;
+}
+
 // ---- Tessera ----
 
 std::string CacheDir() {
@@ -115,7 +125,8 @@ Result<std::string> TesseraBinary(const std::string& work) {
   const int rc = install.Wait(30 * 60 * 1000);
   if (rc != 0 || access(bin.c_str(), X_OK) != 0)
     return Unavailable("go install " + std::string(kTesseraModule) +
-                       " failed (exit " + std::to_string(rc) + "); see " + log);
+                       " failed (exit " + std::to_string(rc) +
+                       "): " + LastLine(log));
   return bin;
 }
 
@@ -327,7 +338,7 @@ Result<PgCluster> StartCluster(const PeerOptions& o, int max_clients) {
       log + "/initdb.log");
   if (!init.ok() || init->Wait(180'000) != 0) {
     cl.Stop();
-    return Unavailable("initdb failed; see " + log + "/initdb.log");
+    return Unavailable("initdb failed: " + LastLine(log + "/initdb.log"));
   }
   auto port = FreePort();
   if (!port.ok()) return cl.Stop(), Result<PgCluster>(port.status());
@@ -344,8 +355,8 @@ Result<PgCluster> StartCluster(const PeerOptions& o, int max_clients) {
   if (!WaitUntil(*cl.server, 60,
                  [&] { return PQping(cl.conninfo.c_str()) == PQPING_OK; })) {
     cl.Stop();
-    return Unavailable("postgres not accepting connections in 60 s; see " +
-                       log + "/server.log");
+    return Unavailable("postgres not accepting connections in 60 s: " +
+                       LastLine(log + "/server.log"));
   }
   return cl;
 }
