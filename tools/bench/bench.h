@@ -4,8 +4,12 @@
 //   RunBench() starts its own ledger (`<this binary> keys init` and
 //   `<this binary> ledger` in a temporary directory), loads it with the
 //   loadgen engine (tools/loadgen/loadgen.h), and measures the rows in
-//   tools/bench/bench_rows.h. A row that cannot be measured here (no broker)
-//   carries `skipped` and no numbers — never a made-up one.
+//   tools/bench/bench_rows.h, then the closed-loop enroll rows at each of
+//   `sweep_clients` and, with `peers`, the peers of SPEC §15
+//   (tools/bench/peers.h) at the same client counts; each ledger throughput
+//   row gets its ratio to the best peer. A row that cannot be measured here
+//   (no broker, no `go`) carries `skipped` and no numbers — never a made-up
+//   one.
 //
 // Threading: RunBench() blocks the caller for the whole run (seconds with
 // --quick, many minutes without) and prints progress to stderr.

@@ -7,7 +7,11 @@
 //   5. read the whole feed (ceiling) -> events for audit replay
 //   6. registry cold rebuild from the feed
 //   7. offline ceilings: synced RocksDB batches, synced single writes
-//   8. Kafka rows when a broker is given; audit replay; status lists
+//   5b. closed-loop enroll rows at each of sweep_clients (then the ledger is
+//       frozen until step 9)
+//   8. Kafka rows when a broker is given (with its enroll rows); the peers
+//      with --peers; audit replay; status lists
+//   9. the large RSS load; every ledger row's ratio to the best peer
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
