@@ -5,10 +5,9 @@
 //   3. realistic mix, closed loop -> peak commands/s
 //   4. open loop at half the peak -> p99 latency
 //   5. read the whole feed (ceiling) -> events for audit replay
-//   6. registry cold rebuild from the feed
+//   6. registry cold rebuild from the feed; then the closed-loop enroll rows
+//      at each of sweep_clients (then the ledger is frozen until step 9)
 //   7. offline ceilings: synced RocksDB batches, synced single writes
-//   5b. closed-loop enroll rows at each of sweep_clients (then the ledger is
-//       frozen until step 9)
 //   8. Kafka rows when a broker is given (with its enroll rows); the peers
 //      with --peers; audit replay; status lists
 //   9. the large RSS load; every ledger row's ratio to the best peer
