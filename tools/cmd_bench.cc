@@ -44,6 +44,13 @@ void AddBenchCommand(CLI::App* app) {
   cmd->add_flag("--json", flags->json, "print {\"rows\": [...]} as JSON");
   cmd->add_option("--json-file", flags->json_file,
                   "also write the JSON rows to this file (with the table)");
+  cmd->add_flag("--peers", o.peers,
+                "also measure the peers (SPEC §15): Tessera POSIX log, "
+                "PostgreSQL bigserial and SHA-256 chain tables");
+  cmd->add_option("--clients", o.sweep_clients,
+                  "clients of the closed-loop enroll and peer rows "
+                  "(4 quick; 16 64 256)")
+      ->delimiter(',');
   cmd->add_option("--kafka", o.kafka_bootstrap,
                   "Kafka bootstrap servers for the Kafka rows");
   cmd->add_option("--work-dir", o.work_dir,

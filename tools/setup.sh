@@ -12,6 +12,7 @@ PACKAGES=(
   libfmt-dev
   clang clang-format libclang-rt-14-dev llvm-14
   openjdk-17-jre-headless maven
+  postgresql libpq-dev
   chromium chromium-driver
   curl python3 procps
 )

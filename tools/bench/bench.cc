@@ -47,6 +47,25 @@ std::optional<bool> BenchRow::met() const {
   return lower_is_better ? *x <= *target : *x >= *target;
 }
 
+void ApplyPeerRatios(std::vector<BenchRow>* rows) {
+  for (BenchRow& r : *rows) {
+    if (!r.vs_peers || r.clients <= 0 || !r.value) continue;
+    const BenchRow* best = nullptr;
+    for (const BenchRow& p : *rows)
+      if (!p.peer.empty() && p.clients == r.clients && p.value &&
+          (!best || *p.value > *best->value))
+        best = &p;
+    if (!best) continue;
+    r.best_peer = best->name;
+    if (r.value && *best->value > 0) r.peer_ratio = *r.value / *best->value;
+    if (!r.ceiling && r.ceiling_name.empty()) {
+      r.ceiling = best->value;
+      r.ceiling_name = "best peer at " + std::to_string(r.clients) +
+                       " clients: " + best->name;
+    }
+  }
+}
+
 std::string FormatJson(const std::vector<BenchRow>& rows) {
   json::array out;
   for (const BenchRow& r : rows) {
@@ -61,6 +80,14 @@ std::string FormatJson(const std::vector<BenchRow>& rows) {
                    {"ceiling_name", r.ceiling_name}};
     const std::optional<bool> met = r.met();
     o["met"] = met ? json::value(*met) : json::value(nullptr);
+    o["peer_ratio"] = Number(r.peer_ratio);
+    o["best_peer"] = r.best_peer;
+    if (r.clients > 0) {
+      o["clients"] = r.clients;
+      o["p50_ms"] = Number(r.p50_ms);
+      o["p99_ms"] = Number(r.p99_ms);
+    }
+    if (!r.peer.empty()) o["peer"] = r.peer;
     if (!r.skipped.empty()) o["skipped"] = r.skipped;
     if (!r.note.empty()) o["note"] = r.note;
     out.push_back(std::move(o));
@@ -71,8 +98,10 @@ std::string FormatJson(const std::vector<BenchRow>& rows) {
 std::string FormatTable(const std::vector<BenchRow>& rows) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-44s %14s %-10s %14s %8s %-14s %s\n",
-                "row", "value", "unit", "ceiling", "ratio", "target", "met");
+  std::snprintf(line, sizeof line,
+                "%-44s %14s %-10s %14s %8s %-14s %-4s %8s %8s %8s\n", "row",
+                "value", "unit", "ceiling", "ratio", "target", "met", "p50 ms",
+                "p99 ms", "vs peer");
   out << line;
   for (const BenchRow& r : rows) {
     if (!r.skipped.empty()) {
@@ -82,17 +111,27 @@ std::string FormatTable(const std::vector<BenchRow>& rows) {
       continue;
     }
     const std::optional<bool> met = r.met();
-    std::snprintf(line, sizeof line, "%-44s %14s %-10s %14s %8s %-14s %s\n",
+    std::snprintf(line, sizeof line,
+                  "%-44s %14s %-10s %14s %8s %-14s %-4s %8s %8s %8s\n",
                   r.name.c_str(), Fixed(r.value).c_str(), r.unit.c_str(),
                   Fixed(r.ceiling).c_str(), Fixed(r.ratio()).c_str(),
-                  TargetText(r).c_str(), met ? (*met ? "yes" : "NO") : "-");
+                  TargetText(r).c_str(), met ? (*met ? "yes" : "NO") : "-",
+                  Fixed(r.p50_ms, 2).c_str(), Fixed(r.p99_ms, 2).c_str(),
+                  Fixed(r.peer_ratio).c_str());
     out << line;
   }
   out << "\nceilings and conditions:\n";
   for (const BenchRow& r : rows) {
-    if (r.ceiling_name.empty() && r.note.empty()) continue;
+    if (r.ceiling_name.empty() && r.note.empty() && r.best_peer.empty())
+      continue;
+    const bool peer_named =
+        r.best_peer.empty() ||
+        r.ceiling_name.find(r.best_peer) != std::string::npos;
     out << "  " << r.name << ": " << r.ceiling_name
-        << (r.note.empty() ? "" : " (" + r.note + ")") << "\n";
+        << (r.note.empty()           ? ""
+            : r.ceiling_name.empty() ? r.note
+                                     : " (" + r.note + ")")
+        << (peer_named ? "" : "; best peer: " + r.best_peer) << "\n";
   }
   return out.str();
 }

@@ -5,9 +5,12 @@
 //   3. realistic mix, closed loop -> peak commands/s
 //   4. open loop at half the peak -> p99 latency
 //   5. read the whole feed (ceiling) -> events for audit replay
-//   6. registry cold rebuild from the feed
+//   6. registry cold rebuild from the feed; then the closed-loop enroll rows
+//      at each of sweep_clients (then the ledger is frozen until step 9)
 //   7. offline ceilings: synced RocksDB batches, synced single writes
-//   8. Kafka rows when a broker is given; audit replay; status lists
+//   8. Kafka rows when a broker is given (with its enroll rows); the peers
+//      with --peers; audit replay; status lists
+//   9. the large RSS load; every ledger row's ratio to the best peer
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -26,9 +29,12 @@
 #include "projections/kafka_source.h"
 #include "projections/projection_runner.h"
 #include "projections/registry.h"
+#include "schemas/event_codec.h"
 #include "tools/bench/bench.h"
 #include "tools/bench/bench_rows.h"
 #include "tools/bench/child_process.h"
+#include "tools/bench/peers.h"
+#include "tools/loadgen/closed_loop.h"
 #include "tools/loadgen/loadgen.h"
 
 namespace cityid::bench {
@@ -110,11 +116,7 @@ loadgen::LoadOptions LoadFor(const LedgerUnderTest& l, const BenchOptions& o) {
 }
 
 std::string ErrorsText(const loadgen::LoadReport& r) {
-  std::string out;
-  for (const auto& [status, n] : r.errors)
-    out += (out.empty() ? "" : ", ") + std::to_string(n) + " x " +
-           (status ? std::to_string(status) : "no answer");
-  return out.empty() ? "no errors" : out;
+  return loadgen::FormatErrors(r.errors);
 }
 
 // Bulk loads and the RSS rows. A load of `residents` more residents runs in
@@ -277,6 +279,14 @@ void Defaults(BenchOptions* o) {
   if (o->audit_events == 0) o->audit_events = o->quick ? 20'000 : 1'000'000;
   if (o->kafka_preload == 0) o->kafka_preload = o->quick ? 300 : 50'000;
   if (o->cityid_binary.empty()) o->cityid_binary = SelfExe();
+  if (o->sweep_clients.empty())
+    o->sweep_clients =
+        o->quick ? std::vector<int>{4} : std::vector<int>{16, 64, 256};
+  if (std::find(o->sweep_clients.begin(), o->sweep_clients.end(),
+                o->concurrency) == o->sweep_clients.end())
+    o->sweep_clients.push_back(o->concurrency);
+  std::sort(o->sweep_clients.begin(), o->sweep_clients.end());
+  if (o->sweep_seconds <= 0) o->sweep_seconds = o->quick ? 1 : o->seconds;
 }
 
 }  // namespace
@@ -301,6 +311,10 @@ void ThroughputRows(const LedgerUnderTest& l, const BenchOptions& o,
   const double ok_rate = static_cast<double>(peak->ok) / peak->seconds;
   *peak_out = ok_rate;
   peak_row->value = ok_rate;
+  peak_row->clients = o.concurrency;
+  peak_row->vs_peers = true;
+  peak_row->p50_ms = peak->p50_ms;
+  peak_row->p99_ms = peak->p99_ms;
   char note[256];
   std::snprintf(note, sizeof note,
                 "%d clients, %.0f s, realistic mix, p99 %.1f ms at peak; %s",
@@ -348,6 +362,79 @@ BenchRow Skipped(std::string name, std::string unit, std::string why) {
   return r;
 }
 
+// First resident numbers of the enroll sweeps: city-model seed 900 000 and
+// 910 000 (tools/loadgen/city_model.h numbers residents seed * 10^9 + n),
+// clear of every seed the bench's city loads use, so no enroll is refused as
+// a duplicate of theirs.
+constexpr uint64_t kEmbeddedSweepResidents = 900'000ull * 1'000'000'000;
+constexpr uint64_t kKafkaSweepResidents = 910'000ull * 1'000'000'000;
+
+// The closed-loop enroll rows of one ledger: `POST /v1/residents` with
+// loadgen's enroll bodies (residents numbered from `first_resident`, clear of
+// the city model's), one keep-alive connection per client, at each of the
+// sweep's client counts.
+std::vector<BenchRow> EnrollSweep(const LedgerUnderTest& l,
+                                  const BenchOptions& o,
+                                  const std::string& mode,
+                                  uint64_t first_resident) {
+  std::vector<BenchRow> rows;
+  for (int c : o.sweep_clients) {
+    Say(mode + ": enroll, closed loop, " + std::to_string(c) + " clients");
+    loadgen::HttpPostSpec spec;
+    spec.port = l.port;
+    spec.target = "/v1/residents";
+    spec.body = [first_resident](uint64_t i) {
+      return loadgen::EnrollBody(first_resident + i);
+    };
+    spec.headers = [token = l.clerk](uint64_t) {
+      return HttpHeaders{{"Authorization", "Bearer " + token},
+                         {"Content-Type", "application/json"},
+                         {"Idempotency-Key", HexEncode(RandomBytes(12))}};
+    };
+    auto report =
+        loadgen::RunClosedLoop(loadgen::HttpPoster(spec), c, o.sweep_seconds);
+    if (report.ok()) first_resident += report->requests;
+    rows.push_back(ClosedLoopRow(
+        mode + "_ledger_enroll_per_s_at_" + std::to_string(c), "commands/s", c,
+        report,
+        "POST /v1/residents (loadgen enroll bodies), HTTP keep-alive, " + mode +
+            "-mode ledger"));
+    rows.back().vs_peers = true;
+  }
+  return rows;
+}
+
+std::vector<BenchRow> SkippedSweep(const BenchOptions& o,
+                                   const std::string& mode,
+                                   const std::string& why) {
+  std::vector<BenchRow> rows;
+  for (int c : o.sweep_clients) {
+    rows.push_back(
+        Skipped(mode + "_ledger_enroll_per_s_at_" + std::to_string(c),
+                "commands/s", why));
+    rows.back().clients = c;
+    rows.back().vs_peers = true;
+  }
+  return rows;
+}
+
+// Mean size of the enroll events among `events` (framed bytes); the mean of
+// all of them when there is none.
+size_t EnrollEventBytes(const std::vector<std::string>& events) {
+  double total = 0;
+  uint64_t n = 0;
+  for (const auto& e : events) {
+    auto decoded = DecodeEvent(e);
+    if (!decoded.ok() ||
+        !std::holds_alternative<ResidentEnrolled>(decoded->payload))
+      continue;
+    total += static_cast<double>(e.size());
+    ++n;
+  }
+  return n ? static_cast<size_t>(total / static_cast<double>(n))
+           : static_cast<size_t>(MeanSize(events));
+}
+
 // Step 8a, second half: the cold registry rebuild from the Kafka ledger's
 // events topic beside a raw consumer of the same topic.
 BenchRow KafkaRebuildRow(const BenchOptions& o, const std::string& work,
@@ -384,7 +471,8 @@ BenchRow KafkaRebuildRow(const BenchOptions& o, const std::string& work,
 
 // Step 8a: Kafka mode rows (or their skipped forms).
 void KafkaRows(const BenchOptions& o, const std::string& work,
-               size_t event_bytes, std::vector<BenchRow>* rows) {
+               size_t event_bytes, std::vector<BenchRow>* rows,
+               std::vector<BenchRow>* sweep) {
   BenchRow cmds{"kafka_ledger_commands_per_s", "commands/s"};
   cmds.ceiling_name = "raw librdkafka producer, acks=all, idempotent, " +
                       std::to_string(event_bytes) + "-byte records";
@@ -394,6 +482,7 @@ void KafkaRows(const BenchOptions& o, const std::string& work,
     rows->push_back(Skipped(cmds.name, cmds.unit, why));
     rows->push_back(
         Skipped("projection_rebuild_from_kafka_events_per_s", "events/s", why));
+    *sweep = SkippedSweep(o, "kafka", why);
     return;
   }
   Say("kafka: raw producer ceiling");
@@ -428,8 +517,12 @@ void KafkaRows(const BenchOptions& o, const std::string& work,
           note, sizeof note, "; after a bulk load of %llu commands at %.0f/s",
           static_cast<unsigned long long>(pre->commands), pre->throughput);
       cmds.note += note;
+      *sweep = EnrollSweep(*ledger, o, "kafka", kKafkaSweepResidents);
     }
   }
+  if (sweep->empty())
+    *sweep = SkippedSweep(o, "kafka",
+                          cmds.skipped.empty() ? "not measured" : cmds.skipped);
   if (ledger.ok()) ledger->process->Stop();
   rows->push_back(cmds);
   if (ledger.ok())
@@ -500,6 +593,8 @@ Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
     } else {
       rebuild.skipped = rebuilt.status().ToString();
     }
+    std::vector<BenchRow> sweep =
+        EnrollSweep(ledger, o, "embedded", kEmbeddedSweepResidents);
     // The loaded ledger is kept (frozen, so its background compactions do
     // not run under the rows below) for the large RSS load at the end.
     ledger.process->Freeze();
@@ -519,7 +614,18 @@ Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
     p99.ceiling_name = "p99 of one synced RocksDB WriteBatch (one command)";
     rows.push_back(peak);
     rows.push_back(p99);
-    KafkaRows(o, work, event_bytes, &rows);
+    std::vector<BenchRow> kafka_sweep;
+    KafkaRows(o, work, event_bytes, &rows, &kafka_sweep);
+    sweep.insert(sweep.end(), kafka_sweep.begin(), kafka_sweep.end());
+    if (o.peers) {
+      const size_t enroll_bytes = EnrollEventBytes(events);
+      Say("peers: " + std::to_string(enroll_bytes) + "-byte appends");
+      for (BenchRow& r : PeerRows({.work_dir = work + "/peers",
+                         .payload_bytes = enroll_bytes,
+                         .clients = o.sweep_clients,
+                         .seconds = o.sweep_seconds}))
+        sweep.push_back(std::move(r));
+    }
     rows.push_back(rebuild);
     rows.push_back(rss);
     const size_t large_at = rows.size();
@@ -544,6 +650,8 @@ Result<std::vector<BenchRow>> RunBench(const BenchOptions& options) {
     rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(large_at),
                 std::move(large));
     ledger.process->Stop();
+    rows.insert(rows.end(), sweep.begin(), sweep.end());
+    ApplyPeerRatios(&rows);
   }
   if (o.work_dir.empty() && !o.keep_work_dir) {
     std::error_code ec;

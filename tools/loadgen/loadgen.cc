@@ -35,23 +35,6 @@ const char* Pick(const char* const (&items)[N], uint64_t i) {
   return items[i % N];
 }
 
-std::string EnrollBody(uint64_t i) {
-  char dob[16];
-  std::snprintf(dob, sizeof dob, "%04d-%02d-%02d",
-                1950 + static_cast<int>(i % 55), 1 + static_cast<int>(i % 12),
-                1 + static_cast<int>(i % 28));
-  json::object body{
-      {"pii", json::object{{"given_name", Pick(kGiven, i / 7)},
-                           {"family_name", "Resident-" + std::to_string(i)},
-                           {"date_of_birth", dob}}},
-      {"attributes", json::object{{"district", Pick(kDistricts, i)},
-                                  {"age_band", Pick(kAgeBands, i / 5)},
-                                  {"language", Pick(kLanguages, i / 3)}}},
-      {"documents", json::array{"passport", "utility_bill"}},
-      {"office", Pick(kDistricts, i / 11)}};
-  return json::serialize(body);
-}
-
 struct Request {
   std::string target, body;
   bool supervisor = false;
@@ -202,6 +185,23 @@ void Progress(Shared& s, const std::atomic<bool>& stop) {
 }
 
 }  // namespace
+
+std::string EnrollBody(uint64_t i) {
+  char dob[16];
+  std::snprintf(dob, sizeof dob, "%04d-%02d-%02d",
+                1950 + static_cast<int>(i % 55), 1 + static_cast<int>(i % 12),
+                1 + static_cast<int>(i % 28));
+  json::object body{
+      {"pii", json::object{{"given_name", Pick(kGiven, i / 7)},
+                           {"family_name", "Resident-" + std::to_string(i)},
+                           {"date_of_birth", dob}}},
+      {"attributes", json::object{{"district", Pick(kDistricts, i)},
+                                  {"age_band", Pick(kAgeBands, i / 5)},
+                                  {"language", Pick(kLanguages, i / 3)}}},
+      {"documents", json::array{"passport", "utility_bill"}},
+      {"office", Pick(kDistricts, i / 11)}};
+  return json::serialize(body);
+}
 
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;

@@ -63,6 +63,10 @@ struct LoadReport {
 // in the report, not returned.
 Result<LoadReport> RunLoad(const LoadOptions& options);
 
+// The JSON body of `POST /v1/residents` for resident number `i` of a city
+// (PII, attributes, documents, office; deterministic in i).
+std::string EnrollBody(uint64_t i);
+
 // Percentile `p` (0..100) of sorted values (nearest rank); 0 when empty.
 double Percentile(const std::vector<double>& sorted, double p);
 
