@@ -36,6 +36,7 @@ Result<std::unique_ptr<LedgerImpl>> LedgerImpl::Open(
   if (options.max_batch == 0)
     return InvalidArgument("max_batch must be positive");
   if (options.clock == nullptr) return InvalidArgument("clock is required");
+  CITYID_RETURN_IF_ERROR(options.policy.Check());
   std::unique_ptr<LedgerImpl> impl(new LedgerImpl(options));
   CITYID_RETURN_IF_ERROR(impl->Init());
   impl->writer_ = std::thread([p = impl.get()] { p->WriterLoop(); });
@@ -247,7 +248,7 @@ void LedgerImpl::ResumeIfRoom() {
 void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
   if (HasWriteError()) ResumeIfRoom();  // the batch's write below tells
   DecideEnv env{options_.clock->Now(), options_.cards, options_.pii_fields,
-                options_.retention_days};
+                options_.retention_days, options_.policy};
   LedgerBatch batch(*log_, *vault_, *slots_, std::move(env), last_seq_.load());
   std::vector<Result<CommandResult>> answers;
   answers.reserve(pending.size());
