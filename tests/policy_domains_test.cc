@@ -5,6 +5,7 @@
 // below k merged into "other". And a DP budget with an open domain, or a
 // removed stats.* key, stops the stats service saying why.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -45,54 +46,84 @@ class PolicyDomainsTest : public ::testing::Test {
     return ReadFile(dir + "/stats.log");
   }
 
+  // Starts `cityid project stats` on stats_dir_ with `extra` and waits until
+  // it has caught up with the ledger.
+  void StartCaughtUpStats(const std::vector<std::string>& extra) {
+    stats_port_ = FreePort();
+    stats_ =
+        StartStats(stats_dir_, stats_port_, ledger_dir_, ledger_port_, extra);
+    ASSERT_TRUE(WaitForHttp(stats_port_, "/readyz", seconds(60)))
+        << ReadFile(stats_dir_ + "/stats.log");
+    ASSERT_NO_FATAL_FAILURE(
+        WaitCaughtUp(ledger_port_, stats_port_, seconds(60)));
+  }
+
+  // Expects the uptake by district to hold exactly `want`: one row per
+  // district, enrolled = issued = active = its residents (each holds one
+  // standard card, active now). Returns the answer's text.
+  std::string ExpectDistrictCounts(const std::map<std::string, int>& want) {
+    HttpClient client("127.0.0.1", stats_port_);
+    Reply r = Call(client, "GET",
+                   "/v1/stats/uptake?group_by=district&measures=enrolled,"
+                   "issued,active",
+                   Token(ledger_dir_, "analyst"));
+    EXPECT_EQ(r.status, 200) << r.raw;
+    if (r.status != 200) return r.raw;
+    std::map<std::string, json::object> rows;
+    for (const json::value& row : r.body.at("rows").as_array()) {
+      rows[std::string(row.at("district").as_string())] = row.as_object();
+    }
+    EXPECT_EQ(rows.size(), want.size()) << r.raw;
+    for (const auto& [district, n] : want) {
+      if (!rows.count(district)) {
+        ADD_FAILURE() << district << " missing: " << r.raw;
+        continue;
+      }
+      for (const char* measure : {"enrolled", "issued", "active"}) {
+        const json::value& got = rows[district].at(measure);
+        EXPECT_TRUE(got.is_int64() && got.as_int64() == n)
+            << district << " " << measure << " is " << got << ", not " << n;
+      }
+    }
+    return r.raw;
+  }
+
   TempDir dir_;
   std::string ledger_dir_;
   uint16_t ledger_port_ = 0;
   std::unique_ptr<Process> ledger_;
+  const std::string stats_dir_ = dir_.Sub("stats");
+  uint16_t stats_port_ = 0;
+  std::unique_ptr<Process> stats_;
 };
 
 TEST_F(PolicyDomainsTest, LearnsDistrictsNoConfigNamesAndCountsThemExactly) {
   HttpClient ledger("127.0.0.1", ledger_port_);
   ASSERT_NO_FATAL_FAILURE(
       EnrollPerDistrict(ledger, Token(ledger_dir_, "clerk"), kPerDistrict));
-  const std::string stats_dir = dir_.Sub("stats");
-  const uint16_t stats_port = FreePort();
-  std::unique_ptr<Process> stats =
-      StartStats(stats_dir, stats_port, ledger_dir_, ledger_port_);
-  ASSERT_TRUE(WaitForHttp(stats_port, "/readyz", seconds(60)))
-      << ReadFile(stats_dir + "/stats.log");
-  ASSERT_NO_FATAL_FAILURE(WaitCaughtUp(ledger_port_, stats_port, seconds(60)));
-
-  HttpClient client("127.0.0.1", stats_port);
-  Reply r = Call(client, "GET",
-                 "/v1/stats/uptake?group_by=district&measures=enrolled,"
-                 "issued,active",
-                 Token(ledger_dir_, "analyst"));
-  ASSERT_EQ(r.status, 200) << r.raw;
+  ASSERT_NO_FATAL_FAILURE(StartCaughtUpStats({}));
   std::map<std::string, int> want;
   for (const auto& [district, n] : kPerDistrict) {
     if (n >= 10) want[district] = n;
   }
   want["other"] = kOther;
-  std::map<std::string, json::object> rows;
-  for (const json::value& row : r.body.at("rows").as_array()) {
-    rows[std::string(row.at("district").as_string())] = row.as_object();
-  }
-  ASSERT_EQ(rows.size(), want.size()) << r.raw;
-  for (const auto& [district, n] : want) {
-    ASSERT_TRUE(rows.count(district)) << district << " missing: " << r.raw;
-    // Every resident holds one standard card, active now.
-    for (const char* measure : {"enrolled", "issued", "active"}) {
-      const json::value& got = rows[district].at(measure);
-      ASSERT_TRUE(got.is_int64())
-          << district << " " << measure << ": " << r.raw;
-      EXPECT_EQ(got.as_int64(), n) << district << " " << measure;
-    }
-  }
+  const std::string raw = ExpectDistrictCounts(want);
   // The districts below k are never named.
   for (const char* small : {"D09", "D10", "D11", "D12"}) {
-    EXPECT_EQ(r.raw.find(small), std::string::npos) << small;
+    EXPECT_EQ(raw.find(small), std::string::npos) << small;
   }
+
+  // Closing the domain is a settings change: the store is rebuilt by replay
+  // and counts exactly the configured districts, the rest as "other".
+  stats_->Signal(SIGTERM);
+  ASSERT_NE(stats_->Wait(std::chrono::seconds(30)), -1);
+  ASSERT_NO_FATAL_FAILURE(StartCaughtUpStats(
+      {"--set", "policy.districts=D01,D02,D03,D04,D05,D06,D07"}));
+  want.erase("D08");
+  want["other"] = kOther + kPerDistrict.at("D08");
+  ExpectDistrictCounts(want);
+  EXPECT_NE(ReadFile(stats_dir_ + "/stats.log").find("rebuilding"),
+            std::string::npos);
 }
 
 TEST_F(PolicyDomainsTest, StatsRefusesABudgetWhileADomainIsOpen) {
