@@ -114,7 +114,8 @@
     const label = el('text', { class: 'label', x, y, 'text-anchor': 'middle',
       'data-testid': testid + '-label', 'data-label': name }, shown);
     label.appendChild(el('title', {}, name === 'other'
-      ? 'other: every category with fewer than ' + k + ' residents, merged' : name));
+      ? 'other: the categories not shown on their own (fewer than ' + k +
+        ' residents, or outside the programme\'s list), merged' : name));
     return label;
   }
 
@@ -264,9 +265,11 @@
       ]);
       k = byDistrict.suppressed_below;
       $('k-value').textContent = String(k);
-      $('district-note').textContent = measure === 'active'
+      $('district-note').textContent = (measure === 'active'
         ? `Cards active at the end of ${to}.`
-        : `${MEASURE_LABELS[measure]}, ${from} to ${to}.`;
+        : `${MEASURE_LABELS[measure]}, ${from} to ${to}.`) +
+        ` "other" groups the districts not shown on their own (fewer than ${k}` +
+        ' residents, or outside the programme\'s list).';
       drawTime(byMonth);
       drawDistricts(byDistrict, measure);
       drawTable(byDistrict);
