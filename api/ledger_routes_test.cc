@@ -2,6 +2,7 @@
 // Ledger in a temporary directory, over loopback with HttpClient.
 #include "api/ledger_routes.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -19,6 +20,7 @@ namespace cityid {
 namespace {
 
 namespace json = boost::json;
+using ::testing::HasSubstr;
 using testing_util::TempDir;
 using testing_util::WriteKeyFile;
 
@@ -34,18 +36,17 @@ json::object Body(const HttpResponse& res) {
   return v.is_object() ? v.as_object() : json::object();
 }
 
+// A problem answer's "detail", or "" without one.
+std::string Detail(const HttpResponse& res) {
+  const json::object body = Body(res);
+  const json::value* detail = body.if_contains("detail");
+  return detail && detail->is_string() ? std::string(detail->as_string())
+                                       : std::string();
+}
+
 class LedgerRoutesTest : public ::testing::Test {
  protected:
   LedgerRoutesTest() : clock_(testing_util::kTestNow) {
-    LedgerOptions o;
-    o.data_dir = dir_.path() + "/data";
-    o.kek_file = WriteKeyFile(dir_.path(), "kek");
-    o.blind_index_key_file = WriteKeyFile(dir_.path(), "blind");
-    o.clock = &clock_;
-    o.status_list_size = 4096;
-    auto ledger = Ledger::Open(o);
-    EXPECT_TRUE(ledger.ok()) << ledger.status().ToString();
-    ledger_ = std::move(ledger).value();
     std::vector<TokenRecord> records;
     for (Role role : AllRoles()) {
       MintedToken t = MintToken(std::string(RoleName(role)) + "-1", {role});
@@ -53,16 +54,33 @@ class LedgerRoutesTest : public ::testing::Test {
       records.push_back(t.record);
     }
     store_ = std::move(TokenStore::FromRecords(records)).value();
-    RegisterLedgerRoutes(router_, *ledger_, store_, metrics_);
+    Start(ProgrammePolicy{});
+  }
+  ~LedgerRoutesTest() override { Stop(); }
+
+  // Opens a fresh ledger under `policy` and serves its routes.
+  void Start(const ProgrammePolicy& policy) {
+    LedgerOptions o;
+    o.data_dir = dir_.path() + "/data" + std::to_string(starts_++);
+    o.kek_file = WriteKeyFile(dir_.path(), "kek");
+    o.blind_index_key_file = WriteKeyFile(dir_.path(), "blind");
+    o.clock = &clock_;
+    o.status_list_size = 4096;
+    o.policy = policy;
+    auto ledger = Ledger::Open(o);
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(ledger).value();
+    router_ = std::make_unique<Router>(&metrics_);
+    RegisterLedgerRoutes(*router_, *ledger_, store_, metrics_);
     HttpServerOptions so;
     so.body_limit = 8192;
-    server_ = std::make_unique<HttpServer>(so, router_.AsHandler());
+    server_ = std::make_unique<HttpServer>(so, router_->AsHandler());
     EXPECT_TRUE(server_->Start().ok());
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
   }
-  ~LedgerRoutesTest() override {
-    server_->Stop();
-    ledger_->Close();
+  void Stop() {
+    if (server_) server_->Stop();
+    if (ledger_) ledger_->Close();
   }
 
   HttpResponse Call(std::string_view method, std::string_view target,
@@ -113,7 +131,8 @@ class LedgerRoutesTest : public ::testing::Test {
   std::map<Role, std::string> tokens_;
   TokenStore store_;
   Metrics metrics_;
-  Router router_{&metrics_};
+  std::unique_ptr<Router> router_;
+  int starts_ = 0;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<HttpClient> client_;
 };
@@ -184,6 +203,37 @@ TEST_F(LedgerRoutesTest, EnrollRejectsMalformedAndInvalidBodies) {
            Role::kClerk);
   ExpectProblem(phone, 422, "validation-failed");
   EXPECT_EQ(phone.body.find("555-0101"), std::string::npos);
+  EXPECT_EQ(ledger_->LastSeq(), 0u);
+}
+
+TEST_F(LedgerRoutesTest, ClosedDomainIs422NamingTheAllowedValues) {
+  Stop();
+  ProgrammePolicy policy;
+  policy.districts.values = {"D01", "D02"};
+  policy.card_types.values = {"standard"};
+  Start(policy);
+  HttpResponse res = Call("POST", "/v1/residents", kEnrollBody, Role::kClerk);
+  ExpectProblem(res, 422, "validation-failed");
+  EXPECT_THAT(Detail(res),
+              HasSubstr("attributes.district must be one of: D01, D02"));
+  EXPECT_EQ(ledger_->LastSeq(), 0u);
+  std::string body(kEnrollBody);
+  body.replace(body.find("north"), 5, "D02");
+  const std::string id = Enroll(body);
+  HttpResponse youth =
+      Call("POST", "/v1/cards",
+           R"({"resident_id": ")" + id + R"(", "card_type": "youth"})",
+           Role::kClerk);
+  ExpectProblem(youth, 422, "validation-failed");
+  EXPECT_THAT(Detail(youth), HasSubstr("card_type must be one of: standard"));
+  EXPECT_EQ(ledger_->LastSeq(), 1u);
+}
+
+TEST_F(LedgerRoutesTest, OpenDomainRefusesUnholdableDistrictWith422) {
+  std::string body(kEnrollBody);
+  body.replace(body.find("north"), 5, "north/east");
+  HttpResponse res = Call("POST", "/v1/residents", body, Role::kClerk);
+  ExpectProblem(res, 422, "validation-failed");
   EXPECT_EQ(ledger_->LastSeq(), 0u);
 }
 
@@ -530,7 +580,7 @@ TEST_F(LedgerRoutesTest, PositionHealthReadinessAndMetrics) {
 
 TEST_F(LedgerRoutesTest, RegistersEveryRouteOfTheSpec) {
   std::set<std::string> routes;
-  for (const RouteInfo& r : router_.Routes())
+  for (const RouteInfo& r : router_->Routes())
     routes.insert(r.method + " " + r.pattern);
   for (const char* want :
        {"POST /v1/residents", "GET /v1/residents/{id}",

@@ -35,11 +35,11 @@ class StatsRoutesTest : public ::testing::Test {
                                        ProjectionStoreOptions{.sync = false});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-    StatsDomains domains{{"north", "south", "east", "west", "central"},
-                         {"18-24", "25-34", "65+"},
-                         {"en", "es"},
-                         {"standard", "youth", "senior"}};
-    projection_ = StatsProjection::Create(store_.get(), {domains, 1}).value();
+    ProgrammePolicy policy;
+    policy.districts.values = {"north", "south", "east", "west", "central"};
+    policy.age_bands.values = {"18-24", "25-34", "65+"};
+    policy.languages.values = {"en", "es"};
+    projection_ = StatsProjection::Create(store_.get(), {policy, 1}).value();
     runner_ = std::make_unique<ProjectionRunner>(
         store_.get(), projection_.get(), &source_,
         ProjectionRunnerOptions{.wait = 0});

@@ -17,10 +17,13 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 }
 
 // Cells of a response: the product of the grouped domains' sizes.
-size_t CellsOf(const StatsProjection& projection,
-               const std::vector<std::string>& group_by, size_t months) {
+Result<size_t> CellsOf(const StatsProjection& projection,
+                       const std::vector<std::string>& group_by,
+                       size_t months) {
+  CITYID_ASSIGN_OR_RETURN(std::vector<stats::Dimension> dims,
+                          projection.Dimensions({"m"}, true));
   size_t cells = 1;
-  for (const stats::Dimension& d : projection.Dimensions({"m"}, true)) {
+  for (const stats::Dimension& d : dims) {
     if (!Contains(group_by, d.name)) continue;
     cells *= d.name == kMonthDim ? months : d.categories.size();
   }
@@ -158,7 +161,8 @@ Result<UptakeQuery> ParseUptakeQuery(std::string_view query, Micros now,
   }
   CITYID_ASSIGN_OR_RETURN(q.measures, MeasuresFor(q.group_by, asked));
   CITYID_RETURN_IF_ERROR(FillMonths(q, params, now, limits.max_months));
-  const size_t cells = CellsOf(projection, q.group_by, q.months.size());
+  CITYID_ASSIGN_OR_RETURN(const size_t cells,
+                          CellsOf(projection, q.group_by, q.months.size()));
   if (cells > limits.max_cells) {
     return InvalidArgument("the answer would have " + std::to_string(cells) +
                            " cells (at most " +

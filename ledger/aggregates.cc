@@ -142,8 +142,10 @@ Result<ResidentEnrolled> DecideEnroll(const EnrollCommand& cmd,
     return Conflict("already enrolled as resident " +
                     std::string(duplicate_of));
   }
+  CITYID_ASSIGN_OR_RETURN(Attributes attributes,
+                          ValidateAttributes(cmd.attributes, env.policy));
   return ResidentEnrolled{std::move(resident_id), std::move(pii_digest),
-                          cmd.attributes, cmd.documents};
+                          std::move(attributes), cmd.documents};
 }
 
 Result<ResidentUpdated> DecideUpdate(const ResidentState* r,
@@ -156,8 +158,11 @@ Result<ResidentUpdated> DecideUpdate(const ResidentState* r,
   CITYID_RETURN_IF_ERROR(CheckVersion(if_match, r->version));
   if (!cmd.pii && !cmd.attributes) return InvalidArgument("nothing to update");
   if (cmd.pii) CITYID_RETURN_IF_ERROR(ValidatePii(*cmd.pii, env));
-  if (cmd.attributes)
-    CITYID_RETURN_IF_ERROR(ValidateAttributes(*cmd.attributes));
+  std::optional<Attributes> attributes;
+  if (cmd.attributes) {
+    CITYID_ASSIGN_OR_RETURN(attributes,
+                            ValidateAttributes(*cmd.attributes, env.policy));
+  }
   if (!duplicate_of.empty() && duplicate_of != r->resident_id) {
     return Conflict("these details belong to resident " +
                     std::string(duplicate_of));
@@ -166,7 +171,7 @@ Result<ResidentUpdated> DecideUpdate(const ResidentState* r,
   e.resident_id = r->resident_id;
   if (cmd.pii) e.pii_digest = std::move(new_pii_digest);
   e.has_attributes = cmd.attributes.has_value();
-  if (cmd.attributes) e.attributes = *cmd.attributes;
+  if (attributes) e.attributes = std::move(*attributes);
   return e;
 }
 
@@ -175,6 +180,7 @@ Result<CardIssued> DecideIssue(const ResidentState* r,
                                const IssueCardCommand& cmd,
                                std::optional<uint64_t> if_match,
                                const DecideEnv& env, const NewCard& fresh) {
+  CITYID_RETURN_IF_ERROR(env.policy.CheckCardType(cmd.card_type));
   std::optional<int> days = ValidityDays(env.cards, cmd.card_type);
   if (!days)
     return InvalidArgument("card_type must be standard, youth or senior");

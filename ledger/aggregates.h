@@ -34,6 +34,7 @@
 #include "ledger/commands.h"
 #include "ledger/ledger.h"
 #include "schemas/event.h"
+#include "schemas/policy.h"
 
 namespace cityid {
 
@@ -73,6 +74,7 @@ struct DecideEnv {
   CardPolicy cards;
   std::vector<std::string> pii_fields;
   int retention_days = 0;  // LedgerOptions::retention_days; 0: off
+  ProgrammePolicy policy;  // LedgerOptions::policy (SPEC §11)
 };
 
 // The fresh identity of a card about to be issued (from ids.h and
@@ -97,7 +99,11 @@ ResidentView ToResidentView(const ResidentState& resident);
 
 // Field validation. Messages never echo the offending PII value.
 Status ValidatePii(const PiiRecord& pii, const DecideEnv& env);
-Status ValidateAttributes(const Attributes& attributes);
+// The attributes trimmed, or kInvalidArgument: empty, longer than 64 bytes,
+// malformed, or outside a closed domain of `policy` (the message names the
+// allowed values; schemas/policy.h).
+Result<Attributes> ValidateAttributes(const Attributes& attributes,
+                                      const ProgrammePolicy& policy);
 Status ValidateDocuments(const std::vector<std::string>& documents);
 // A reason code: 1-32 chars of [a-z_], starting with a letter.
 Status ValidateReason(std::string_view reason);

@@ -133,6 +133,47 @@ TEST_F(AggregatesTest, RequiresEveryAttribute) {
   }
 }
 
+TEST_F(AggregatesTest, OpenDomainsRecordAnyDistrictTrimmed) {
+  EnrollCommand cmd = Enroll();
+  cmd.attributes.district = "  D07\t";
+  auto e = DecideEnroll(cmd, env_, "", "r_1", "d");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->attributes.district, "D07");
+  cmd.attributes.district = "D07/annex";
+  EXPECT_EQ(ValidateEnroll(cmd, env_).code(), Code::kInvalidArgument);
+}
+
+TEST_F(AggregatesTest, ClosedDomainRefusesEnrollAndUpdateNamingAllowedValues) {
+  env_.policy.districts.values = {"north", "south"};
+  ResidentState r = Resident();
+  EnrollCommand cmd = Enroll();
+  cmd.attributes.district = "D01";
+  Status s = DecideEnroll(cmd, env_, "", "r_2", "d").status();
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "attributes.district must be one of: north, south");
+  UpdateResidentCommand update{r.resident_id, std::nullopt,
+                               Attributes{"D01", "30-39", "es"}};
+  EXPECT_EQ(DecideUpdate(&r, update, 1, env_, "", "").status().message(),
+            "attributes.district must be one of: north, south");
+  update.attributes->district = " south ";
+  auto e = DecideUpdate(&r, update, 1, env_, "", "");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->attributes.district, "south");
+}
+
+TEST_F(AggregatesTest, ConfiguredCardTypesNarrowIssue) {
+  env_.policy.card_types.values = {"standard", "senior"};
+  ResidentState r = Resident();
+  Status s = DecideIssue(&r, {}, {r.resident_id, "youth"}, std::nullopt, env_,
+                         NewCard{"1234567890128", "2", 9})
+                 .status();
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "card_type must be one of: standard, senior");
+  EXPECT_TRUE(DecideIssue(&r, {}, {r.resident_id, "senior"}, std::nullopt, env_,
+                          NewCard{"1234567890128", "2", 9})
+                  .ok());
+}
+
 TEST_F(AggregatesTest, RecordsDocumentKindsButRefusesNumbers) {
   EnrollCommand cmd = Enroll();
   cmd.documents = {"passport", "consular_id"};

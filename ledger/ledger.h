@@ -36,6 +36,7 @@
 #include "base/status.h"
 #include "ledger/commands.h"
 #include "ledger/free_space.h"
+#include "schemas/policy.h"
 
 namespace cityid {
 
@@ -122,6 +123,11 @@ struct LedgerOptions {
   std::vector<std::string> pii_fields = {"given_name", "family_name",
                                          "date_of_birth"};
   CardPolicy cards;
+  // The attribute domains (SPEC §11, schemas/policy.h): closed domains
+  // refuse other values with kInvalidArgument naming the allowed ones; open
+  // ones take any category-shaped value, trimmed. Open() refuses a policy
+  // that fails ProgrammePolicy::Check().
+  ProgrammePolicy policy;
   uint32_t status_list_size = 131072;  // entries per list (SPEC §5: >= 131072)
   size_t max_batch = 512;              // commands per group commit
   Clock* clock = SystemClock::Default();

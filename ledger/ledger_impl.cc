@@ -60,6 +60,7 @@ Result<std::unique_ptr<LedgerImpl>> LedgerImpl::Open(
   if (options.max_batch == 0)
     return InvalidArgument("max_batch must be positive");
   if (options.clock == nullptr) return InvalidArgument("clock is required");
+  CITYID_RETURN_IF_ERROR(options.policy.Check());
   std::unique_ptr<LedgerImpl> impl(new LedgerImpl(options));
   CITYID_RETURN_IF_ERROR(impl->Init());
   impl->writer_ = std::thread([p = impl.get()] { p->WriterLoop(); });
@@ -207,7 +208,7 @@ void LedgerImpl::RetentionLoop() {
 
 DecideEnv LedgerImpl::Env() const {
   return DecideEnv{options_.clock->Now(), options_.cards, options_.pii_fields,
-                   options_.retention_days};
+                   options_.retention_days, options_.policy};
 }
 
 void LedgerImpl::Submit(Command command, CommandContext context,

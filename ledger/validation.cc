@@ -9,7 +9,6 @@ namespace cityid {
 namespace {
 
 constexpr size_t kMaxPiiValueBytes = 256;
-constexpr size_t kMaxAttributeBytes = 64;
 constexpr size_t kMaxTokenBytes = 32;
 constexpr size_t kMaxDocuments = 16;
 constexpr std::array<std::string_view, 3> kRequiredPii = {
@@ -92,22 +91,9 @@ Status ValidatePii(const PiiRecord& pii, const DecideEnv& env) {
   return Status::Ok();
 }
 
-Status ValidateAttributes(const Attributes& a) {
-  const std::pair<std::string_view, const std::string*> fields[] = {
-      {"district", &a.district},
-      {"age_band", &a.age_band},
-      {"language", &a.language}};
-  for (const auto& [name, value] : fields) {
-    if (value->empty() || IsBlank(*value)) {
-      return InvalidArgument("attributes." + std::string(name) +
-                             " is required");
-    }
-    if (value->size() > kMaxAttributeBytes || HasControlChar(*value)) {
-      return InvalidArgument("attributes." + std::string(name) +
-                             " is malformed");
-    }
-  }
-  return Status::Ok();
+Result<Attributes> ValidateAttributes(const Attributes& a,
+                                      const ProgrammePolicy& policy) {
+  return policy.Normalize(a);
 }
 
 Status ValidateDocuments(const std::vector<std::string>& documents) {
@@ -135,7 +121,8 @@ Status ValidateReason(std::string_view reason) {
 
 Status ValidateEnroll(const EnrollCommand& cmd, const DecideEnv& env) {
   CITYID_RETURN_IF_ERROR(ValidatePii(cmd.pii, env));
-  CITYID_RETURN_IF_ERROR(ValidateAttributes(cmd.attributes));
+  CITYID_RETURN_IF_ERROR(
+      ValidateAttributes(cmd.attributes, env.policy).status());
   return ValidateDocuments(cmd.documents);
 }
 

@@ -25,10 +25,10 @@ constexpr std::string_view kActive = "active";
 constexpr std::string_view kSuspended = "suspended";
 constexpr std::string_view kRevoked = "revoked";
 
-std::string Category(const std::vector<std::string>& domain,
-                     std::string_view value) {
-  for (const std::string& c : domain) {
-    if (c == value) return c;
+// The category `value` is counted under (stats_projection.h).
+std::string Category(const AttributeDomain& domain, std::string_view value) {
+  if (domain.closed() ? domain.Allows(value) : IsCategory(value)) {
+    return std::string(value);
   }
   return std::string(kOtherCategory);
 }
@@ -100,6 +100,10 @@ class Applier {
   static Cell CellOf(const ResidentRecord& r, std::string card_type) {
     return Cell{r.district, r.age_band, r.language, std::move(card_type)};
   }
+  // The resident's categories for `a`; counts the open domains' values it
+  // takes up that `before` (the previous categories, if any) did not hold.
+  Result<ResidentRecord> Categorize(const Attributes& a,
+                                    const ResidentRecord* before);
 
   // One event-measure contribution of `resident_id` in this event's month.
   Status Count(std::string_view measure, const Cell& cell,
@@ -189,6 +193,35 @@ Status Applier::CloseInterval(CardRecord& card) {
   return ActiveDelta(event_.occurred_at, card.cell, -1);
 }
 
+Result<ResidentRecord> Applier::Categorize(const Attributes& a,
+                                           const ResidentRecord* before) {
+  const ProgrammePolicy& p = options_.policy;
+  ResidentRecord r{Category(p.districts, a.district),
+                   Category(p.age_bands, a.age_band),
+                   Category(p.languages, a.language),
+                   before ? before->cards : std::vector<std::string>()};
+  const struct {
+    std::string_view dim;
+    const AttributeDomain& domain;
+    const std::string& now;
+    const std::string* was;
+  } dims[] = {
+      {kDistrictDim, p.districts, r.district,
+       before ? &before->district : nullptr},
+      {kAgeBandDim, p.age_bands, r.age_band,
+       before ? &before->age_band : nullptr},
+      {kLanguageDim, p.languages, r.language,
+       before ? &before->language : nullptr},
+  };
+  for (const auto& d : dims) {
+    if (d.domain.closed() || d.now == kOtherCategory) continue;
+    if (d.was && *d.was == d.now) continue;
+    CITYID_RETURN_IF_ERROR(
+        AddTo(batch_, stats_internal::LearnedKey(d.dim, d.now), 1));
+  }
+  return r;
+}
+
 Status Applier::On(const ResidentEnrolled& e) {
   CITYID_ASSIGN_OR_RETURN(std::optional<ResidentRecord> existing,
                           FindResident(e.resident_id));
@@ -197,22 +230,15 @@ Status Applier::On(const ResidentEnrolled& e) {
                       " enrolled twice (seq " + std::to_string(event_.seq) +
                       ")");
   }
-  const StatsDomains& d = options_.domains;
-  ResidentRecord r{Category(d.districts, e.attributes.district),
-                   Category(d.age_bands, e.attributes.age_band),
-                   Category(d.languages, e.attributes.language),
-                   {}};
+  CITYID_ASSIGN_OR_RETURN(ResidentRecord r, Categorize(e.attributes, nullptr));
   Put(e.resident_id, r);
   return Count("enrolled", CellOf(r, ""), e.resident_id);
 }
 
 Status Applier::On(const ResidentUpdated& e) {
-  CITYID_ASSIGN_OR_RETURN(ResidentRecord r, LoadResident(e.resident_id));
+  CITYID_ASSIGN_OR_RETURN(ResidentRecord before, LoadResident(e.resident_id));
   if (!e.has_attributes) return Status::Ok();
-  const StatsDomains& d = options_.domains;
-  r.district = Category(d.districts, e.attributes.district);
-  r.age_band = Category(d.age_bands, e.attributes.age_band);
-  r.language = Category(d.languages, e.attributes.language);
+  CITYID_ASSIGN_OR_RETURN(ResidentRecord r, Categorize(e.attributes, &before));
   Put(e.resident_id, r);
   // A card active now moves to the new cell from now on.
   for (const std::string& id : r.cards) {
@@ -239,7 +265,7 @@ Status Applier::CreateCard(std::string_view card_id,
                       ")");
   }
   CardRecord c{std::string(resident_id),
-               Category(options_.domains.card_types, card_type),
+               Category(options_.policy.card_types, card_type),
                std::string(kActive),
                expires_at,
                false,
@@ -256,7 +282,7 @@ Status Applier::On(const CardIssued& e) {
       CreateCard(e.card_id, e.resident_id, e.card_type, e.expires_at));
   CITYID_ASSIGN_OR_RETURN(ResidentRecord r, LoadResident(e.resident_id));
   return Count("issued",
-               CellOf(r, Category(options_.domains.card_types, e.card_type)),
+               CellOf(r, Category(options_.policy.card_types, e.card_type)),
                e.resident_id);
 }
 

@@ -3,10 +3,26 @@
 //   month × district × age band × language × card type
 // for the measures enrolled, issued, renewed, replaced, suspended, revoked,
 // erased (events in the month) and active (cards active at the end of the
-// month). It holds no PII (events carry none) and no raw attribute text:
-// every district, age band, language and card type is mapped on arrival to
-// a category of the configured domain, or to "other" (StatsDomains), so the
-// store holds only configured category names.
+// month). It holds no PII (events carry none).
+//
+// Categories come from the programme policy (SPEC §11, schemas/policy.h),
+// the same one the ledger validates against:
+//   closed domain  a value is counted under itself when the domain holds it,
+//                  else under "other" (only a history older than the policy
+//                  can hold such values); the categories are the domain's
+//                  values plus "other".
+//   open domain    a value is counted under itself when IsCategory(value)
+//                  (what the ledger accepts), else under "other". The
+//                  categories are learned: each value's count is the number
+//                  of residents ever recorded with it (enrolled with it, or
+//                  moved to it by resident.updated; erasure does not lower
+//                  it), kept under "cat/…". A value is published as a
+//                  category once that count reaches `min_category_count`
+//                  (stats.k); the counts of smaller ones are merged into
+//                  "other" when read (Dimensions(), Counts()), so a rare
+//                  district is never named.
+// card_type is always closed: the configured card types, or standard, youth
+// and senior (SPEC §10).
 //
 // What each measure counts (month = the UTC month of the event's occurred_at):
 //   enrolled   resident.enrolled, under the resident's attributes (no card
@@ -50,12 +66,16 @@
 // suspended at any instant (ledger/aggregates.h HoldsResident), so a resident
 // contributes at most 1 ≤ bound to any month's active count.
 //
-// Settings. The domains and the bound are recorded in the store with the
-// first event; Create() refuses (kPreconditionFailed) a store built with
-// other settings, so a config change means rebuilding the store by replay.
+// Settings. The domains (a closed one's values, null for an open one) and
+// the bound are recorded in the store with the first event; Create() refuses
+// (kPreconditionFailed) a store built with other settings, so a config
+// change means rebuilding the store by replay. min_category_count is not a
+// setting: it applies when counts are read.
 //
 // Keys (values are decimal integers unless noted):
 //   meta/settings                          the settings (JSON)
+//   cat/<dimension>/<value>                residents ever recorded with an
+//                                          open domain's value
 //   r/<resident_id>                        {"district","age_band","language",
 //                                          "cards":[...]} (categories)
 //   k/<card_id>                            {"resident_id","card_type",
@@ -87,6 +107,7 @@
 #include "projections/projection.h"
 #include "projections/stats/count_table.h"
 #include "schemas/event.h"
+#include "schemas/policy.h"
 
 namespace cityid {
 
@@ -107,19 +128,12 @@ bool IsResidentMeasure(std::string_view measure);
 // Every dimension name, month first.
 const std::vector<std::string>& StatsDimensions();
 
-// The configured category domains (never discovered from the data). "other"
-// is appended to each list that does not already hold it.
-struct StatsDomains {
-  std::vector<std::string> districts;
-  std::vector<std::string> age_bands;
-  std::vector<std::string> languages;
-  std::vector<std::string> card_types;
-  bool operator==(const StatsDomains&) const = default;
-};
-
 struct StatsProjectionOptions {
-  StatsDomains domains;
+  ProgrammePolicy policy;           // closed domains get "other" appended
   uint32_t contribution_bound = 1;  // >= 1
+  // An open domain's value becomes a published category once this many
+  // residents were ever recorded with it (stats.k); >= 0.
+  int64_t min_category_count = 10;
 };
 
 // Which counts to read.
@@ -132,25 +146,29 @@ class StatsProjection final : public Projection {
  public:
   static constexpr char kName[] = "stats";
 
-  // kInvalidArgument for an empty domain, a category that is empty, longer
-  // than 64 bytes, repeated, or holds '/', ',' or a control character, or a
-  // bound of 0; kPreconditionFailed when the store was built with other
-  // settings (rebuild it by replay); store errors as the store returns them.
+  // kInvalidArgument for a policy that fails ProgrammePolicy::Check(), a
+  // bound of 0 or a negative min_category_count; kPreconditionFailed when
+  // the store was built with other settings (rebuild it by replay); store
+  // errors as the store returns them.
   static Result<std::unique_ptr<StatsProjection>> Create(
       ProjectionStore* store, StatsProjectionOptions options);
 
   Status Apply(const Event& event, const StoredEvent& stored,
                StateBatch& batch) override;
 
-  // The normalised domains ("other" appended) and the bound.
+  // The normalised domains ("other" appended to the closed ones) and the
+  // bound.
   const StatsProjectionOptions& options() const { return options_; }
   // The full-domain dimensions for `months` (card_type only when
-  // `with_card_type`), in StatsDimensions() order.
-  std::vector<stats::Dimension> Dimensions(
+  // `with_card_type`), in StatsDimensions() order: a closed domain's values,
+  // or an open domain's published categories in byte order; "other" last.
+  // kUnavailable or kCorruption when the learned categories cannot be read.
+  Result<std::vector<stats::Dimension>> Dimensions(
       const std::vector<std::string>& months, bool with_card_type) const;
 
   // One table per measure asked for, over Dimensions(months, !resident
-  // measure): events per month, or for "active" the month-end count.
+  // measure): events per month, or for "active" the month-end count. Counts
+  // of an open domain's unpublished values are summed into "other".
   // `months` are consecutive "YYYY-MM" months in ascending order (the caller
   // checks). kInvalidArgument for an unknown measure, no months, or more than
   // stats::CountTable::kMaxCells cells; kCorruption for an undecodable
@@ -167,6 +185,10 @@ class StatsProjection final : public Projection {
 
  private:
   StatsProjection(ProjectionStore* store, StatsProjectionOptions options);
+  // A closed domain's values, or an open one's published categories; both
+  // end with "other".
+  Result<std::vector<std::string>> Categories(
+      std::string_view dimension, const AttributeDomain& domain) const;
 
   ProjectionStore* store_;
   StatsProjectionOptions options_;

@@ -28,6 +28,15 @@ inline std::string ResidentKey(std::string_view id) {
 inline std::string CardKey(std::string_view id) {
   return "k/" + std::string(id);
 }
+inline constexpr std::string_view kLearnedPrefix = "cat/";
+// "cat/district/D07": residents ever recorded with an open domain's value.
+inline std::string LearnedPrefix(std::string_view dimension) {
+  return std::string(kLearnedPrefix) + std::string(dimension) + "/";
+}
+inline std::string LearnedKey(std::string_view dimension,
+                              std::string_view value) {
+  return LearnedPrefix(dimension) + std::string(value);
+}
 inline std::string ContributionPrefix(std::string_view resident_id) {
   return "cb/" + std::string(resident_id) + "/";
 }

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cstdio>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "projections/stats_projection.h"
 #include "projections/stats_projection_keys.h"
@@ -11,29 +10,14 @@
 namespace cityid {
 namespace {
 
-constexpr size_t kMaxCategoryBytes = 64;
-
-Status CheckDomain(const char* name, std::vector<std::string>& domain) {
-  if (domain.empty()) {
-    return InvalidArgument(std::string("stats: the ") + name +
-                           " domain is empty");
+// Appends "other" to a closed domain that lacks it (values an older history
+// holds outside the domain are counted there).
+void NormalizeClosed(AttributeDomain& domain) {
+  if (!domain.closed()) return;
+  if (std::find(domain.values.begin(), domain.values.end(), kOtherCategory) ==
+      domain.values.end()) {
+    domain.values.emplace_back(kOtherCategory);
   }
-  std::unordered_set<std::string> seen;
-  for (const std::string& c : domain) {
-    const bool bad_char = std::any_of(c.begin(), c.end(), [](char ch) {
-      return ch == '/' || ch == ',' || static_cast<unsigned char>(ch) < 0x20 ||
-             ch == 0x7f;
-    });
-    if (c.empty() || c.size() > kMaxCategoryBytes || bad_char ||
-        !seen.insert(c).second) {
-      return InvalidArgument(std::string("stats: bad or repeated ") + name +
-                             " category '" + c + "'");
-    }
-  }
-  if (!seen.count(std::string(kOtherCategory))) {
-    domain.emplace_back(kOtherCategory);
-  }
-  return Status::Ok();
 }
 
 // "YYYY-MM" -> months since year 0, or nullopt.
@@ -71,9 +55,14 @@ std::vector<std::string_view> Split(std::string_view key) {
 // Reads stored counts into per-measure tables (one scan, one snapshot).
 class CountReader {
  public:
+  // `open[i]`: whether dimension i (StatsDimensions() order) is open.
   CountReader(const std::vector<std::string>& months,
-              std::map<std::string, stats::CountTable>& tables, bool bounded)
-      : months_(months), tables_(tables), bounded_(bounded) {}
+              std::map<std::string, stats::CountTable>& tables, bool bounded,
+              std::vector<bool> open)
+      : months_(months),
+        tables_(tables),
+        bounded_(bounded),
+        open_(std::move(open)) {}
 
   // Adds one stored record; false (with `error_` set) on a bad record.
   bool Add(std::string_view key, std::string_view value) {
@@ -95,6 +84,7 @@ class CountReader {
     if (!active && *month != parts[3]) return true;
     std::vector<std::string> labels{*month};
     for (size_t i = 4; i < parts.size(); ++i) labels.emplace_back(parts[i]);
+    MergeUnpublished(table->second, labels);
     Result<size_t> cell = table->second.CellOf(labels);
     if (!cell.ok()) return Bad();
     table->second.Add(*cell, v);
@@ -108,9 +98,23 @@ class CountReader {
     error_ = Corruption("stats: undecodable count record");
     return false;
   }
+  // An open domain's value that is not (yet) a published category is
+  // counted under "other".
+  void MergeUnpublished(const stats::CountTable& table,
+                        std::vector<std::string>& labels) const {
+    const std::vector<stats::Dimension>& dims = table.dimensions();
+    for (size_t i = 1; i < labels.size() && i < dims.size(); ++i) {
+      if (!open_[i]) continue;
+      const std::vector<std::string>& c = dims[i].categories;
+      if (std::find(c.begin(), c.end(), labels[i]) == c.end()) {
+        labels[i] = std::string(kOtherCategory);
+      }
+    }
+  }
   const std::vector<std::string>& months_;
   std::map<std::string, stats::CountTable>& tables_;
   const bool bounded_;
+  const std::vector<bool> open_;
   Status error_;
 };
 
@@ -149,13 +153,18 @@ const std::vector<std::string>& StatsDimensions() {
 
 Result<std::unique_ptr<StatsProjection>> StatsProjection::Create(
     ProjectionStore* store, StatsProjectionOptions options) {
-  StatsDomains& d = options.domains;
-  CITYID_RETURN_IF_ERROR(CheckDomain("district", d.districts));
-  CITYID_RETURN_IF_ERROR(CheckDomain("age band", d.age_bands));
-  CITYID_RETURN_IF_ERROR(CheckDomain("language", d.languages));
-  CITYID_RETURN_IF_ERROR(CheckDomain("card type", d.card_types));
+  ProgrammePolicy& p = options.policy;
+  CITYID_RETURN_IF_ERROR(p.Check());
+  p.card_types.values = p.AllowedCardTypes();  // card_type is never open
+  for (AttributeDomain* d :
+       {&p.districts, &p.age_bands, &p.languages, &p.card_types}) {
+    NormalizeClosed(*d);
+  }
   if (options.contribution_bound < 1) {
     return InvalidArgument("stats: the contribution bound must be >= 1");
+  }
+  if (options.min_category_count < 0) {
+    return InvalidArgument("stats: min_category_count must be >= 0");
   }
   if (store->position() > 0) {
     CITYID_ASSIGN_OR_RETURN(std::optional<std::string> stored,
@@ -170,15 +179,45 @@ Result<std::unique_ptr<StatsProjection>> StatsProjection::Create(
       new StatsProjection(store, std::move(options)));
 }
 
-std::vector<stats::Dimension> StatsProjection::Dimensions(
+Result<std::vector<std::string>> StatsProjection::Categories(
+    std::string_view dimension, const AttributeDomain& domain) const {
+  if (domain.closed()) return domain.values;
+  std::vector<std::string> published;
+  const std::string prefix = stats_internal::LearnedPrefix(dimension);
+  bool bad = false;
+  CITYID_RETURN_IF_ERROR(
+      store_->Scan(prefix, [&](std::string_view key, std::string_view value) {
+        int64_t n = 0;
+        auto [end, ec] =
+            std::from_chars(value.data(), value.data() + value.size(), n);
+        bad = ec != std::errc() || end != value.data() + value.size();
+        if (bad) return false;
+        if (n >= options_.min_category_count) {
+          published.emplace_back(key.substr(prefix.size()));
+        }
+        return true;
+      }));
+  if (bad) return Corruption("stats: undecodable category count");
+  published.emplace_back(kOtherCategory);
+  return published;
+}
+
+Result<std::vector<stats::Dimension>> StatsProjection::Dimensions(
     const std::vector<std::string>& months, bool with_card_type) const {
-  const StatsDomains& d = options_.domains;
-  std::vector<stats::Dimension> dims = {
-      {std::string(kMonthDim), months},
-      {std::string(kDistrictDim), d.districts},
-      {std::string(kAgeBandDim), d.age_bands},
-      {std::string(kLanguageDim), d.languages}};
-  if (with_card_type) dims.push_back({std::string(kCardTypeDim), d.card_types});
+  const ProgrammePolicy& p = options_.policy;
+  std::vector<stats::Dimension> dims = {{std::string(kMonthDim), months}};
+  const std::pair<std::string_view, const AttributeDomain*> attributes[] = {
+      {kDistrictDim, &p.districts},
+      {kAgeBandDim, &p.age_bands},
+      {kLanguageDim, &p.languages}};
+  for (const auto& [name, domain] : attributes) {
+    CITYID_ASSIGN_OR_RETURN(std::vector<std::string> categories,
+                            Categories(name, *domain));
+    dims.push_back({std::string(name), std::move(categories)});
+  }
+  if (with_card_type) {
+    dims.push_back({std::string(kCardTypeDim), p.card_types.values});
+  }
   return dims;
 }
 
@@ -187,17 +226,24 @@ Result<std::map<std::string, stats::CountTable>> StatsProjection::Counts(
     const std::vector<std::string>& months, StatsCounts which) const {
   if (months.empty()) return InvalidArgument("stats: no months");
   std::map<std::string, stats::CountTable> tables;
+  // One read of the categories for every measure's table.
+  CITYID_ASSIGN_OR_RETURN(std::vector<stats::Dimension> all_dims,
+                          Dimensions(months, true));
   for (const std::string& m : measures) {
     const auto& all = StatsMeasures();
     if (std::find(all.begin(), all.end(), m) == all.end()) {
       return InvalidArgument("stats: unknown measure '" + m + "'");
     }
-    CITYID_ASSIGN_OR_RETURN(
-        stats::CountTable t,
-        stats::CountTable::Create(Dimensions(months, !IsResidentMeasure(m))));
+    std::vector<stats::Dimension> dims = all_dims;
+    if (IsResidentMeasure(m)) dims.pop_back();  // no card type
+    CITYID_ASSIGN_OR_RETURN(stats::CountTable t,
+                            stats::CountTable::Create(std::move(dims)));
     tables.emplace(m, std::move(t));
   }
-  CountReader reader(months, tables, which == StatsCounts::kBounded);
+  const ProgrammePolicy& p = options_.policy;
+  CountReader reader(months, tables, which == StatsCounts::kBounded,
+                     {false, !p.districts.closed(), !p.age_bands.closed(),
+                      !p.languages.closed(), false});
   CITYID_RETURN_IF_ERROR(
       store_->Scan(stats_internal::kCountsPrefix,
                    [&](std::string_view k, std::string_view v) {

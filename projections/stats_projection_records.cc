@@ -25,14 +25,20 @@ Result<json::object> ParseObject(std::string_view text) {
   return std::move(v.as_object());
 }
 
+// A closed domain's values; null for an open one (learned from events).
+json::value Domain(const AttributeDomain& d) {
+  if (!d.closed()) return nullptr;
+  return Strings(d.values);
+}
+
 }  // namespace
 
 std::string SettingsJson(const StatsProjectionOptions& o) {
   json::object s;
-  s["districts"] = Strings(o.domains.districts);
-  s["age_bands"] = Strings(o.domains.age_bands);
-  s["languages"] = Strings(o.domains.languages);
-  s["card_types"] = Strings(o.domains.card_types);
+  s["districts"] = Domain(o.policy.districts);
+  s["age_bands"] = Domain(o.policy.age_bands);
+  s["languages"] = Domain(o.policy.languages);
+  s["card_types"] = Domain(o.policy.card_types);
   s["contribution_bound"] = o.contribution_bound;
   return json::serialize(s);
 }

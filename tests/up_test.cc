@@ -80,6 +80,19 @@ TEST(UpTest, ServesDemoCityRestartsKilledChildAndStopsCleanly) {
   EXPECT_GE(head, 80u) << "demo city not loaded: "
                        << ReadFile(dir.Sub("up.log"));
 
+  // The demo city's own domains are closed (SPEC §11): a district it does
+  // not name is refused, naming the ones it has.
+  Reply refused = Call(ledger, "POST", "/v1/residents",
+                       tokens.at("clerk").as_string().c_str(),
+                       R"({"pii": {"given_name": "Ana", "family_name": "Diaz",
+               "date_of_birth": "1990-04-01"},
+               "attributes": {"district": "D01", "age_band": "25-34",
+               "language": "es"}})");
+  EXPECT_EQ(refused.status, 422) << refused.raw;
+  EXPECT_NE(refused.raw.find("north, south, east, west, central"),
+            std::string::npos)
+      << refused.raw;
+
   // Kill the ledger child; the supervisor brings it back.
   std::vector<pid_t> ledgers = ChildrenRunning(up.pid(), " ledger ");
   ASSERT_EQ(ledgers.size(), 1u);

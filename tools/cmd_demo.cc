@@ -1,6 +1,8 @@
 // `cityid demo`: loads a small synthetic city into a running ledger over its
 // HTTP API: enrollments across districts, cards of every type, a few
-// replacements, suspensions and revocations. The names are made up.
+// replacements, suspensions and revocations. The names are made up. Its
+// attributes come from DemoCityPolicy() (tools/policy_config.h), the domains
+// `cityid up --demo` configures for every service.
 #include <boost/json.hpp>
 #include <chrono>
 #include <iostream>
@@ -11,6 +13,7 @@
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
 #include "tools/event_sources.h"
+#include "tools/policy_config.h"
 
 namespace cityid {
 namespace {
@@ -30,14 +33,13 @@ const char* const kGiven[] = {"Ana",    "José",  "Mei",   "Olu",   "Fatima",
 const char* const kFamily[] = {"García",   "Nguyen",  "Okafor", "Haddad",
                                "Kowalski", "Pérez",   "Silva",  "Mensah",
                                "Rahman",   "Ivanova", "Santos", "Kim"};
-const char* const kDistricts[] = {"north", "south", "east", "west", "central"};
-const char* const kAgeBands[] = {"18-24", "25-34", "35-44",
-                                 "45-54", "55-64", "65+"};
-const char* const kLanguages[] = {"en", "es", "zh", "ar", "fr", "pt"};
-
 template <size_t N>
 const char* Pick(const char* const (&items)[N]) {
   return items[RandomBelow(N)];
+}
+
+const std::string& Pick(const AttributeDomain& domain) {
+  return domain.values[RandomBelow(domain.values.size())];
 }
 
 class DemoLoader {
@@ -58,9 +60,10 @@ class DemoLoader {
              std::to_string(RandomBelow(9))}};
     json::object body{
         {"pii", pii},
-        {"attributes", json::object{{"district", Pick(kDistricts)},
-                                    {"age_band", Pick(kAgeBands)},
-                                    {"language", Pick(kLanguages)}}},
+        {"attributes",
+         json::object{{"district", Pick(DemoCityPolicy().districts)},
+                      {"age_band", Pick(DemoCityPolicy().age_bands)},
+                      {"language", Pick(DemoCityPolicy().languages)}}},
         {"documents", json::array{"passport", "utility_bill"}},
         {"office", "central"}};
     auto enrolled = Post("/v1/residents", json::serialize(body), clerk_);
@@ -156,6 +159,18 @@ int Run(const DemoFlags& flags) {
 }
 
 }  // namespace
+
+const ProgrammePolicy& DemoCityPolicy() {
+  static const ProgrammePolicy kPolicy = [] {
+    ProgrammePolicy p;
+    p.districts.values = {"north", "south", "east", "west", "central"};
+    p.age_bands.values = {"18-24", "25-34", "35-44", "45-54", "55-64", "65+"};
+    p.languages.values = {"en", "es", "zh", "ar", "fr", "pt"};
+    p.card_types.values = ProgrammePolicy::ApiCardTypes();
+    return p;
+  }();
+  return kPolicy;
+}
 
 void AddDemoCommand(CLI::App* app) {
   auto flags = std::make_shared<DemoFlags>();

@@ -18,6 +18,7 @@
 #include "tools/kafka_ledger.h"
 #include "tools/ledger_integrity.h"
 #include "tools/logging.h"
+#include "tools/policy_config.h"
 #include "tools/service.h"
 
 namespace cityid {
@@ -30,6 +31,7 @@ Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
   o.kek_file = layout.kek_file;
   o.blind_index_key_file = layout.blind_index_key;
   o.pii_fields = config.GetList("privacy.pii_fields");
+  CITYID_ASSIGN_OR_RETURN(o.policy, PolicyFromConfig(config));
   CITYID_ASSIGN_OR_RETURN(int64_t standard,
                           config.GetInt("card.standard_days"));
   CITYID_ASSIGN_OR_RETURN(int64_t youth, config.GetInt("card.youth_days"));
@@ -137,6 +139,7 @@ int Run(const CommonFlags& flags) {
     return Fail(s);
   auto options = LedgerOptionsFrom(*config);
   if (!options.ok()) return Fail(options.status());
+  spdlog::info("ledger: {}", DescribePolicy(options->policy));
   auto integrity = LedgerIntegrity::Create(*config);  // Merkle log, checkpoints
   if (!integrity.ok()) return Fail(integrity.status());
   options->extensions.push_back(integrity->get());

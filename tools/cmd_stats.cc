@@ -2,18 +2,22 @@
 // (SPEC §4, §6), port 8083, with its dashboard at `/`.
 //
 // Config keys besides the common ones (defaults in brackets):
-//   stats.k                   suppress every count below it [10]
-//   stats.districts           district categories
-//                             [north,south,east,west,central]
-//   stats.age_bands           [18-24,25-34,35-44,45-54,55-64,65+]
-//   stats.languages           [en,es,zh,ar,fr,pt]
-//   stats.card_types          [standard,youth,senior]
-//                             (each list gets "other" for values outside it;
-//                             changing a list or the bound rebuilds the
-//                             store by replay)
+//   policy.*                  the attribute domains, shared with the ledger
+//                             (tools/policy_config.h; unset: open, learned
+//                             from the events). The removed stats.districts,
+//                             stats.age_bands, stats.languages and
+//                             stats.card_types are refused, naming policy.*.
+//                             Changing a domain or the bound rebuilds the
+//                             store by replay.
+//   stats.k                   suppress every count below it; also the
+//                             residents an open domain's value needs before
+//                             it is published as a category [10]
 //   stats.contribution_bound  per resident, month and measure in releases [1]
-//   stats.budget_per_period   epsilon per month for releases ["1"]; 0
-//                             refuses every release
+//   stats.budget_per_period   epsilon per month for releases; 0 refuses
+//                             every release. A budget > 0 needs every
+//                             attribute domain closed: with one open the
+//                             service refuses to start, naming it. Unset:
+//                             "1" when every domain is closed, else 0
 //   stats.populations_file    CSV district,population for uptake rates
 //                             (relative to the data directory) [none]
 //   stats.max_months          months per uptake query [120]
@@ -34,18 +38,12 @@
 #include "projections/stats_releases.h"
 #include "tools/commands.h"
 #include "tools/logging.h"
+#include "tools/policy_config.h"
 #include "tools/projection_service.h"
 #include "tools/service.h"
 
 namespace cityid {
 namespace {
-
-// A list key, or `fallback` when the key is not set.
-std::vector<std::string> ListOr(const Config& config, const std::string& key,
-                                std::vector<std::string> fallback) {
-  std::vector<std::string> v = config.GetList(key);
-  return v.empty() ? fallback : v;
-}
 
 // An integer key in [min, max], or `fallback` when the key is not set.
 Result<int64_t> IntOr(const Config& config, const std::string& key,
@@ -59,20 +57,14 @@ Result<int64_t> IntOr(const Config& config, const std::string& key,
   return v;
 }
 
-Result<StatsProjectionOptions> ProjectionOptionsFrom(const Config& config) {
+Result<StatsProjectionOptions> ProjectionOptionsFrom(const Config& config,
+                                                     int64_t k) {
   StatsProjectionOptions o;
-  o.domains.districts = ListOr(config, "stats.districts",
-                               {"north", "south", "east", "west", "central"});
-  o.domains.age_bands =
-      ListOr(config, "stats.age_bands",
-             {"18-24", "25-34", "35-44", "45-54", "55-64", "65+"});
-  o.domains.languages =
-      ListOr(config, "stats.languages", {"en", "es", "zh", "ar", "fr", "pt"});
-  o.domains.card_types =
-      ListOr(config, "stats.card_types", {"standard", "youth", "senior"});
+  CITYID_ASSIGN_OR_RETURN(o.policy, PolicyFromConfig(config));
   CITYID_ASSIGN_OR_RETURN(
       int64_t bound, IntOr(config, "stats.contribution_bound", 1, 1, 1000));
   o.contribution_bound = static_cast<uint32_t>(bound);
+  o.min_category_count = k;
   return o;
 }
 
@@ -100,14 +92,25 @@ Result<StatsRouteOptions> RouteOptionsFrom(const Config& config) {
 Result<StatsReleasesOptions> ReleaseOptionsFrom(
     const Config& config, const StatsProjectionOptions& projection, int64_t k) {
   StatsReleasesOptions o;
+  const std::optional<std::string> open = projection.policy.FirstOpenDomain();
   const std::string budget = config.GetString("stats.budget_per_period");
-  if (!budget.empty()) {
+  if (budget.empty()) {
+    // Unset: releases when the domains allow them (SPEC §11).
+    o.budget_per_period = stats::Rational::Integer(open ? 0 : 1);
+  } else {
     auto limit = stats::Rational::Parse(budget);
     if (!limit.ok() || limit->num() < 0) {
       return InvalidArgument(
           "stats.budget_per_period must be a non-negative decimal");
     }
     o.budget_per_period = *limit;
+  }
+  if (open && o.budget_per_period.num() > 0) {
+    return InvalidArgument(
+        "stats.budget_per_period > 0 needs closed attribute domains, but "
+        "the " +
+        *open + " domain is open: set " + PolicyKeyFor(*open) +
+        " (SPEC §11, docs/CONFIG.md)");
   }
   o.k = k;
   o.contribution_bound = projection.contribution_bound;
@@ -143,17 +146,15 @@ Result<std::unique_ptr<ProjectionStore>> OpenStore(
 
 int Serve(const ProjectionFlags& flags, const Config& config,
           ProjectionStore& store, StatsProjection& projection,
-          StatsRouteOptions route_options) {
+          StatsRouteOptions route_options,
+          const StatsReleasesOptions& release_options) {
   auto pipeline = MakeProjectionPipeline(config, StatsProjection::kName,
                                          flags.ledger_url, &store, &projection);
   if (!pipeline.ok()) return Fail(pipeline.status());
   ProjectionRunner& runner = *pipeline->runner;
 
-  auto release_options =
-      ReleaseOptionsFrom(config, projection.options(), route_options.k);
-  if (!release_options.ok()) return Fail(release_options.status());
-  auto releases = StatsReleases::Open(config.GetString("data"),
-                                      *release_options, SystemClock::Default());
+  auto releases = StatsReleases::Open(config.GetString("data"), release_options,
+                                      SystemClock::Default());
   if (!releases.ok()) return Fail(releases.status());
   auto tokens = LoadTokenStore(config);
   if (!tokens.ok()) return Fail(tokens.status());
@@ -174,10 +175,16 @@ int Run(const ProjectionFlags& flags) {
   auto config = LoadConfig(flags.common, "stats.port");
   if (!config.ok()) return Fail(config.status());
   SetUpLogging("stats", config->GetString("log.level"));
-  auto projection_options = ProjectionOptionsFrom(*config);
-  if (!projection_options.ok()) return Fail(projection_options.status());
   auto route_options = RouteOptionsFrom(*config);
   if (!route_options.ok()) return Fail(route_options.status());
+  auto projection_options = ProjectionOptionsFrom(*config, route_options->k);
+  if (!projection_options.ok()) return Fail(projection_options.status());
+  // Checked before the store opens: a budget the domains cannot carry
+  // stops the service at once, saying which domain is open.
+  auto release_options =
+      ReleaseOptionsFrom(*config, *projection_options, route_options->k);
+  if (!release_options.ok()) return Fail(release_options.status());
+  spdlog::info("stats: {}", DescribePolicy(projection_options->policy));
   std::unique_ptr<StatsProjection> projection;
   auto store = OpenStore(*config, *projection_options, &projection);
   if (!store.ok()) return Fail(store.status());
@@ -185,7 +192,7 @@ int Run(const ProjectionFlags& flags) {
     return PrintFingerprint((*store)->position(), projection->Fingerprint());
   }
   return Serve(flags, *config, **store, *projection,
-               std::move(route_options).value());
+               std::move(route_options).value(), *release_options);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
 #include "tools/logging.h"
+#include "tools/policy_config.h"
 #include "tools/service.h"
 #include "tools/supervisor.h"
 
@@ -42,6 +43,15 @@ std::vector<std::string> PassThrough(const UpFlags& flags,
   if (!flags.common.kafka.empty())
     args.insert(args.end(), {"--kafka", flags.common.kafka});
   for (const auto& s : flags.common.sets) args.insert(args.end(), {"--set", s});
+  if (flags.demo) {
+    // The demo city's own domains, for each one the config leaves unset:
+    // the ledger and every projection read the same policy (SPEC §11).
+    for (const std::string& s : PolicyAssignments(DemoCityPolicy())) {
+      if (config.GetList(s.substr(0, s.find('='))).empty()) {
+        args.insert(args.end(), {"--set", s});
+      }
+    }
+  }
   return args;
 }
 

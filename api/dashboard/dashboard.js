@@ -102,6 +102,23 @@
     return 10 * step;
   }
 
+  // The x-axis label of one category. Every category gets one, whatever the
+  // programme calls it: a district learned from the events (SPEC §11) may be
+  // any name up to 64 bytes, so a label wider than its band is shortened
+  // with an ellipsis and keeps its full name in a tooltip and data-label.
+  function axisLabel(category, x, y, band, testid) {
+    const name = category === null || category === undefined || category === ''
+      ? '(none)' : String(category);
+    const fits = Math.max(3, Math.floor(band / 7));
+    const shown = name.length > fits ? name.slice(0, fits - 1) + '\u2026' : name;
+    const label = el('text', { class: 'label', x, y, 'text-anchor': 'middle',
+      'data-testid': testid + '-label', 'data-label': name }, shown);
+    label.appendChild(el('title', {}, name === 'other'
+      ? 'other: the categories not shown on their own (fewer than ' + k +
+        ' residents, or outside the programme\'s list), merged' : name));
+    return label;
+  }
+
   // A grouped bar chart. categories: labels along x; series: [{name, cls,
   // values}] with one value (number or null = suppressed) per category.
   // Every bar carries data-category, data-series and data-value or
@@ -157,8 +174,8 @@
             'text-anchor': 'middle' }, '<' + k));
         }
       });
-      svg.appendChild(el('text', { class: 'label', x: margin.left + band * i + band / 2,
-        y: height - margin.bottom + 16, 'text-anchor': 'middle' }, category));
+      svg.appendChild(axisLabel(category, margin.left + band * i + band / 2,
+        height - margin.bottom + 16, band, testid));
     });
     let lx = margin.left;
     for (const s of series) {
@@ -248,9 +265,11 @@
       ]);
       k = byDistrict.suppressed_below;
       $('k-value').textContent = String(k);
-      $('district-note').textContent = measure === 'active'
+      $('district-note').textContent = (measure === 'active'
         ? `Cards active at the end of ${to}.`
-        : `${MEASURE_LABELS[measure]}, ${from} to ${to}.`;
+        : `${MEASURE_LABELS[measure]}, ${from} to ${to}.`) +
+        ` "other" groups the districts not shown on their own (fewer than ${k}` +
+        ' residents, or outside the programme\'s list).';
       drawTime(byMonth);
       drawDistricts(byDistrict, measure);
       drawTable(byDistrict);

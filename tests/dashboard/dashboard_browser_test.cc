@@ -21,84 +21,49 @@ namespace json = boost::json;
 using std::chrono::seconds;
 
 // Residents (each with a standard card) per district: north and south pass
-// k = 10; east and west are below it; central has nobody.
+// k = 10; east and west are below it; central has nobody. These districts
+// are the programme's closed domain (policy.districts, SPEC §11).
 const std::map<std::string, int> kResidents = {
     {"north", 14}, {"south", 12}, {"east", 4}, {"west", 2}};
+const std::vector<std::string> kClosedDistricts = {
+    "--set", "policy.districts=north,south,east,west,central"};
 
-std::string EnrollBody(const std::string& district, int i) {
-  json::object body{
-      {"pii", json::object{{"given_name", "Test"},
-                           {"family_name", "Resident-" + std::to_string(i)},
-                           {"date_of_birth",
-                            "1980-02-0" + std::to_string(1 + i % 9)}}},
-      {"attributes", json::object{{"district", district},
-                                  {"age_band", i % 2 ? "25-34" : "35-44"},
-                                  {"language", i % 3 ? "es" : "en"}}},
-      {"documents", json::array{"passport"}},
-      {"office", "central"}};
-  return json::serialize(body);
-}
+// Districts no config names, learned by the statistics from the events:
+// D01..D08 pass k = 10; D09 does not, and is merged into "other".
+const std::map<std::string, int> kLearned = {
+    {"D01", 10}, {"D02", 11}, {"D03", 12}, {"D04", 13}, {"D05", 14},
+    {"D06", 15}, {"D07", 16}, {"D08", 17}, {"D09", 3}};
 
 class DashboardBrowserTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // The ledger and the statistics read the same policy: `policy` (--set
+  // flags), or none (every domain open).
+  void StartLedgerWith(std::vector<std::string> policy) {
+    policy_ = std::move(policy);
     ledger_dir_ = dir_.Sub("ledger");
-    InitDataDir(ledger_dir_);
-    ledger_port_ = FreePort();
-    ledger_ = StartLedger(ledger_dir_, ledger_port_);
-    ASSERT_TRUE(WaitForHttp(ledger_port_, "/readyz", seconds(60)))
-        << ReadFile(ledger_dir_ + "/ledger.log");
+    ASSERT_NO_FATAL_FAILURE(
+        StartReadyLedger(ledger_dir_, policy_, &ledger_port_, &ledger_));
     analyst_ = Token(ledger_dir_, "analyst");
   }
 
-  void LoadResidents() {
+  void LoadResidents(const std::map<std::string, int>& per_district) {
     HttpClient ledger("127.0.0.1", ledger_port_);
-    const std::string clerk = Token(ledger_dir_, "clerk");
-    int i = 0;
-    for (const auto& [district, count] : kResidents) {
-      for (int n = 0; n < count; ++n, ++i) {
-        Reply enrolled = Call(ledger, "POST", "/v1/residents", clerk,
-                              EnrollBody(district, i));
-        ASSERT_EQ(enrolled.status, 201) << enrolled.raw;
-        const std::string id(enrolled.body.at("resident_id").as_string());
-        Reply card = Call(ledger, "POST", "/v1/cards", clerk,
-                          json::serialize(json::object{
-                              {"resident_id", id}, {"card_type", "standard"}}));
-        ASSERT_EQ(card.status, 201) << card.raw;
-      }
-    }
+    EnrollPerDistrict(ledger, Token(ledger_dir_, "clerk"), per_district);
   }
 
   void StartStats() {
     const std::string stats_dir = dir_.Sub("stats");
-    std::filesystem::create_directories(stats_dir);
     std::ofstream(dir_.Sub("populations.csv"))
         << "district,population\nnorth,100\nsouth,60\neast,40\nwest,30\n";
     stats_port_ = FreePort();
-    stats_ = std::make_unique<Process>(
-        std::vector<std::string>{
-            CityidBinary(), "project", "stats", "--data", stats_dir, "--port",
-            std::to_string(stats_port_), "--ledger-url",
-            "http://127.0.0.1:" + std::to_string(ledger_port_), "--set",
-            "auth.file=" + ledger_dir_ + "/auth.json", "--set",
-            "feed.token=" + Token(ledger_dir_, "projection"), "--set",
-            "stats.populations_file=" + dir_.Sub("populations.csv")},
-        stats_dir + "/stats.log");
+    std::vector<std::string> extra = policy_;
+    extra.insert(extra.end(), {"--set", "stats.populations_file=" +
+                                            dir_.Sub("populations.csv")});
+    stats_ = cityid::testing::StartStats(stats_dir, stats_port_, ledger_dir_,
+                                         ledger_port_, extra);
     ASSERT_TRUE(WaitForHttp(stats_port_, "/readyz", seconds(60)))
         << ReadFile(stats_dir + "/stats.log");
-    // Caught up: the same position as the ledger.
-    HttpClient ledger("127.0.0.1", ledger_port_),
-        stats("127.0.0.1", stats_port_);
-    const auto deadline = std::chrono::steady_clock::now() + seconds(30);
-    for (;;) {
-      Reply head = Call(ledger, "GET", "/v1/position", "");
-      Reply at = Call(stats, "GET", "/v1/position", "");
-      ASSERT_EQ(head.status, 200);
-      if (at.status == 200 && at.body.at("seq") == head.body.at("seq")) break;
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
-          << "stats never caught up";
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    WaitCaughtUp(ledger_port_, stats_port_, seconds(30));
   }
 
   // What the dashboard's district view asks for, straight from the API.
@@ -120,11 +85,23 @@ class DashboardBrowserTest : public ::testing::Test {
     return wd.ok() ? std::move(wd).value() : nullptr;
   }
 
+  // Opens the page with the analyst's token and waits for the district bars.
+  void OpenDashboard(WebDriver& browser) {
+    ASSERT_TRUE(browser.Navigate(Url("#token=" + analyst_)).ok());
+    Status loaded = browser.WaitFor(
+        "return document.body.dataset.loaded === 'true' && "
+        "document.querySelectorAll('[data-testid=\"district-bar\"]').length "
+        "> 0;",
+        seconds(30));
+    ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  }
+
   std::string Url(const std::string& fragment = "") const {
     return "http://127.0.0.1:" + std::to_string(stats_port_) + "/" + fragment;
   }
 
   TempDir dir_;
+  std::vector<std::string> policy_;
   std::string ledger_dir_, analyst_;
   uint16_t ledger_port_ = 0, stats_port_ = 0;
   std::unique_ptr<Process> ledger_, stats_;
@@ -146,19 +123,15 @@ constexpr char kRendered[] = R"JS(
 )JS";
 
 TEST_F(DashboardBrowserTest, RendersTheApiNumbersAndMarksSuppressedCells) {
-  ASSERT_NO_FATAL_FAILURE(LoadResidents());
+  ASSERT_NO_FATAL_FAILURE(StartLedgerWith(kClosedDistricts));
+  ASSERT_NO_FATAL_FAILURE(LoadResidents(kResidents));
   ASSERT_NO_FATAL_FAILURE(StartStats());
   const json::object api = ApiByDistrict();
   const json::array& rows = api.at("rows").as_array();
   std::unique_ptr<WebDriver> browser = Browser();
   ASSERT_NE(browser, nullptr);
 
-  ASSERT_TRUE(browser->Navigate(Url("#token=" + analyst_)).ok());
-  Status loaded = browser->WaitFor(
-      "return document.body.dataset.loaded === 'true' && "
-      "document.querySelectorAll('[data-testid=\"district-bar\"]').length > 0;",
-      seconds(30));
-  ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  ASSERT_NO_FATAL_FAILURE(OpenDashboard(*browser));
   auto rendered = browser->Execute(kRendered);
   ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
   const json::object& page = rendered->as_object();
@@ -235,6 +208,7 @@ TEST_F(DashboardBrowserTest, RendersTheApiNumbersAndMarksSuppressedCells) {
 }
 
 TEST_F(DashboardBrowserTest, AsksForTheTokenAndRefusesAWrongOne) {
+  ASSERT_NO_FATAL_FAILURE(StartLedgerWith(kClosedDistricts));
   ASSERT_NO_FATAL_FAILURE(StartStats());
   std::unique_ptr<WebDriver> browser = Browser();
   ASSERT_NE(browser, nullptr);
@@ -268,6 +242,48 @@ TEST_F(DashboardBrowserTest, AsksForTheTokenAndRefusesAWrongOne) {
                   ->WaitFor("return document.body.dataset.loaded === 'true';",
                             seconds(30))
                   .ok());
+}
+
+// The district chart's x-axis labels: each one's shown text and full name.
+constexpr char kLabels[] = R"JS(
+  return Array.from(document.querySelectorAll('[data-testid="district-label"]'))
+      .map((t) => ({shown: t.firstChild ? t.firstChild.nodeValue : '',
+                    name: t.dataset.label}));
+)JS";
+
+TEST_F(DashboardBrowserTest, LabelsEveryDistrictLearnedFromTheEvents) {
+  ASSERT_NO_FATAL_FAILURE(StartLedgerWith({}));  // no policy: domains open
+  ASSERT_NO_FATAL_FAILURE(LoadResidents(kLearned));
+  ASSERT_NO_FATAL_FAILURE(StartStats());
+  const json::object api = ApiByDistrict();
+  const json::array& rows = api.at("rows").as_array();
+  std::vector<std::string> districts;
+  for (const json::value& r : rows) {
+    districts.emplace_back(r.at("district").as_string());
+  }
+  EXPECT_EQ(districts,
+            (std::vector<std::string>{"D01", "D02", "D03", "D04", "D05", "D06",
+                                      "D07", "D08", "other"}));
+  std::unique_ptr<WebDriver> browser = Browser();
+  ASSERT_NE(browser, nullptr);
+  ASSERT_NO_FATAL_FAILURE(OpenDashboard(*browser));
+  auto labels = browser->Execute(kLabels);
+  ASSERT_TRUE(labels.ok()) << labels.status().ToString();
+  const json::array& shown = labels->as_array();
+  // One label per bar, in the API's order, each showing its whole name.
+  ASSERT_EQ(shown.size(), districts.size());
+  for (size_t i = 0; i < shown.size(); ++i) {
+    EXPECT_EQ(shown[i].at("name").as_string(), districts[i]);
+    EXPECT_EQ(shown[i].at("shown").as_string(), districts[i]);
+  }
+  auto bars = browser->Execute(
+      "return Array.from(document.querySelectorAll("
+      "'[data-testid=\"district-bar\"]')).map((b) => b.dataset.category);");
+  ASSERT_TRUE(bars.ok());
+  ASSERT_EQ(bars->as_array().size(), districts.size());
+  for (size_t i = 0; i < districts.size(); ++i) {
+    EXPECT_EQ(bars->as_array()[i].as_string(), districts[i]);
+  }
 }
 
 }  // namespace

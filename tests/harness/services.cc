@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <thread>
 
 namespace cityid::testing {
 
@@ -31,15 +32,29 @@ std::unique_ptr<Process> StartLedger(const std::string& dir, uint16_t port,
   return std::make_unique<Process>(argv, dir + "/ledger.log");
 }
 
-std::unique_ptr<Process> StartRegistry(const std::string& dir, uint16_t port,
-                                       const std::string& ledger_dir,
-                                       uint16_t ledger_port,
-                                       std::vector<std::string> extra) {
+void StartReadyLedger(const std::string& dir, std::vector<std::string> extra,
+                      uint16_t* port, std::unique_ptr<Process>* ledger) {
+  InitDataDir(dir);
+  *port = FreePort();
+  *ledger = StartLedger(dir, *port, std::move(extra));
+  ASSERT_TRUE(WaitForHttp(*port, "/readyz", std::chrono::seconds(60)))
+      << ReadFile(dir + "/ledger.log");
+}
+
+namespace {
+
+// `cityid project <name>` with its own data dir, reading the ledger's feed
+// with the projection token of `ledger_dir`.
+std::unique_ptr<Process> StartProjection(const std::string& name,
+                                         const std::string& dir, uint16_t port,
+                                         const std::string& ledger_dir,
+                                         uint16_t ledger_port,
+                                         std::vector<std::string> extra) {
   std::filesystem::create_directories(dir);
   std::vector<std::string> argv = {
       CityidBinary(),
       "project",
-      "registry",
+      name,
       "--data",
       dir,
       "--port",
@@ -51,7 +66,68 @@ std::unique_ptr<Process> StartRegistry(const std::string& dir, uint16_t port,
       "--set",
       "feed.token=" + Token(ledger_dir, "projection")};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  return std::make_unique<Process>(argv, dir + "/registry.log");
+  return std::make_unique<Process>(argv, dir + "/" + name + ".log");
+}
+
+}  // namespace
+
+std::unique_ptr<Process> StartRegistry(const std::string& dir, uint16_t port,
+                                       const std::string& ledger_dir,
+                                       uint16_t ledger_port,
+                                       std::vector<std::string> extra) {
+  return StartProjection("registry", dir, port, ledger_dir, ledger_port,
+                         std::move(extra));
+}
+
+std::unique_ptr<Process> StartStats(const std::string& dir, uint16_t port,
+                                    const std::string& ledger_dir,
+                                    uint16_t ledger_port,
+                                    std::vector<std::string> extra) {
+  return StartProjection("stats", dir, port, ledger_dir, ledger_port,
+                         std::move(extra));
+}
+
+void WaitCaughtUp(uint16_t ledger_port, uint16_t port,
+                  std::chrono::milliseconds timeout) {
+  HttpClient ledger("127.0.0.1", ledger_port), projection("127.0.0.1", port);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    Reply head = Call(ledger, "GET", "/v1/position", "");
+    Reply at = Call(projection, "GET", "/v1/position", "");
+    ASSERT_EQ(head.status, 200);
+    if (at.status == 200 && at.body.at("seq") == head.body.at("seq")) return;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "the projection on port " << port << " never caught up";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void EnrollPerDistrict(HttpClient& ledger, const std::string& clerk,
+                       const std::map<std::string, int>& per_district,
+                       int first) {
+  int i = first;
+  for (const auto& [district, count] : per_district) {
+    for (int n = 0; n < count; ++n, ++i) {
+      json::object body{
+          {"pii", json::object{{"given_name", "Test"},
+                               {"family_name", "Resident-" + std::to_string(i)},
+                               {"date_of_birth",
+                                "1980-02-0" + std::to_string(1 + i % 9)}}},
+          {"attributes", json::object{{"district", district},
+                                      {"age_band", i % 2 ? "25-34" : "35-44"},
+                                      {"language", i % 3 ? "es" : "en"}}},
+          {"documents", json::array{"passport"}},
+          {"office", "central"}};
+      Reply enrolled =
+          Call(ledger, "POST", "/v1/residents", clerk, json::serialize(body));
+      ASSERT_EQ(enrolled.status, 201) << enrolled.raw;
+      const std::string id(enrolled.body.at("resident_id").as_string());
+      Reply card = Call(ledger, "POST", "/v1/cards", clerk,
+                        json::serialize(json::object{
+                            {"resident_id", id}, {"card_type", "standard"}}));
+      ASSERT_EQ(card.status, 201) << card.raw;
+    }
+  }
 }
 
 Reply Call(HttpClient& client, const std::string& method,
