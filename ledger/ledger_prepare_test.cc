@@ -21,7 +21,11 @@ class PrepareTest : public LedgerTest {
     vault_ = std::move(v).value();
   }
   DecideEnv Env() const {
-    return DecideEnv{clock_.Now(), options_.cards, options_.pii_fields, 0};
+    DecideEnv env;
+    env.now = clock_.Now();
+    env.cards = options_.cards;
+    env.pii_fields = options_.pii_fields;
+    return env;
   }
   std::unique_ptr<Vault> vault_;
 };
