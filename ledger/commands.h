@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "schemas/card_status.h"
 #include "schemas/event.h"
 
 namespace cityid {
@@ -88,9 +89,6 @@ using Command =
     std::variant<EnrollCommand, UpdateResidentCommand, IssueCardCommand,
                  CardActionCommand, ReplaceCardCommand, EraseResidentCommand,
                  ReadResidentCommand, RetentionSweepCommand>;
-
-enum class CardStatus { kActive, kExpired, kSuspended, kRevoked };
-std::string_view CardStatusName(CardStatus s);  // "active", ...
 
 // A card as the ledger knows it (no PII).
 struct CardView {

@@ -36,6 +36,7 @@
 #include "base/status.h"
 #include "ledger/commands.h"
 #include "ledger/free_space.h"
+#include "stream/stored_event.h"
 
 namespace cityid {
 
@@ -47,12 +48,6 @@ struct CardPolicy {
   int youth_days = 2 * 365;
   int senior_days = 8 * 365;
   int grace_days = 365;
-};
-
-// One stored event: its seq and exact framed bytes (schemas/event_codec.h).
-struct StoredEvent {
-  uint64_t seq = 0;
-  std::string bytes;
 };
 
 // Called after a batch is durable locally and before its commands are
