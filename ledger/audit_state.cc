@@ -10,8 +10,8 @@
 
 #include "base/bytes.h"
 #include "ledger/audit_internal.h"
-#include "ledger/kafka_common.h"
 #include "schemas/field_classes.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid {
 namespace {
@@ -26,7 +26,7 @@ std::string Who(std::string_view resident_id) {
              : "a key that is not a resident id";
 }
 
-// The header values RecordFor (ledger/kafka_common.h) gives an event; the
+// The header values RecordFor (stream/kafka/kafka_common.h) gives an event; the
 // source is deployment-specific and only shape-checked.
 std::vector<std::pair<std::string_view, std::string>> ExpectedHeaders(
     const Event& e) {

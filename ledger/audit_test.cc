@@ -12,10 +12,10 @@
 
 #include "ledger/audit_store.h"
 #include "ledger/checkpointer.h"
-#include "ledger/kafka_common.h"
 #include "ledger/ledger_test_util.h"
 #include "ledger/merkle_log_extension.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid {
 namespace {

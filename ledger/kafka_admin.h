@@ -18,7 +18,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid {
 

@@ -42,9 +42,9 @@
 #include <vector>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
-#include "ledger/kafka_reader.h"
 #include "ledger/ledger.h"
+#include "stream/kafka/kafka_common.h"
+#include "stream/kafka/kafka_reader.h"
 
 namespace RdKafka {
 class Producer;

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <future>
 
-#include "ledger/kafka_reader.h"
+#include "stream/kafka/kafka_reader.h"
 #include "tests/kafka/kafka_test_util.h"
 
 namespace cityid {

@@ -27,8 +27,8 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
 #include "ledger/ledger.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace RdKafka {
 class Producer;

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "projections/memory_event_source.h"
+#include "stream/memory_event_source.h"
 
 namespace cityid {
 

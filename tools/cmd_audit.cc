@@ -34,7 +34,7 @@
 #include <iostream>
 
 #include "ledger/audit_store.h"
-#include "ledger/kafka_reader.h"
+#include "stream/kafka/kafka_reader.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
 #include "tools/event_sources.h"

@@ -6,7 +6,7 @@
 #include <future>
 
 #include "ledger/kafka_admin.h"
-#include "ledger/kafka_reader.h"
+#include "stream/kafka/kafka_reader.h"
 
 namespace cityid {
 

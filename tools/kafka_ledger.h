@@ -57,10 +57,10 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/kafka_common.h"
 #include "ledger/kafka_publisher.h"
 #include "ledger/kafka_vault.h"
 #include "ledger/ledger.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid {
 

@@ -3,8 +3,8 @@
 // takes over a shard.
 //
 // Reads every committed record of <prefix>events in seq order (read_committed,
-// ledger/kafka_reader.h), checks that the seqs run 1, 2, 3, ... without a gap
-// and that every value decodes, and writes into an EMPTY <data>/ledger:
+// stream/kafka/kafka_reader.h), checks that the seqs run 1, 2, 3, ... without a
+// gap and that every value decodes, and writes into an EMPTY <data>/ledger:
 //   events        the record values, byte for byte (seq -> framed bytes)
 //   residents     ResidentState folded from the events (ledger/aggregates.h)
 //   cards         CardState folded from the events
@@ -34,7 +34,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid {
 

@@ -10,7 +10,7 @@
 
 #include "ledger/kafka_admin.h"
 #include "ledger/kafka_publisher.h"
-#include "projections/kafka_source.h"
+#include "stream/kafka/kafka_source.h"
 #include "tests/kafka/kafka_test_util.h"
 
 namespace cityid {

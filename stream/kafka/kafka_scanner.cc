@@ -1,4 +1,4 @@
-#include "ledger/kafka_scanner.h"
+#include "stream/kafka/kafka_scanner.h"
 
 #include <librdkafka/rdkafkacpp.h>
 

@@ -8,8 +8,8 @@
 //
 // Threading: one thread at a time. Every call blocks its caller; waits on the
 // cluster are bounded by options.request_timeout_ms per round trip.
-#ifndef CITYID_LEDGER_KAFKA_READER_H_
-#define CITYID_LEDGER_KAFKA_READER_H_
+#ifndef CITYID_STREAM_KAFKA_KAFKA_READER_H_
+#define CITYID_STREAM_KAFKA_KAFKA_READER_H_
 
 #include <cstdint>
 #include <functional>
@@ -17,8 +17,8 @@
 #include <optional>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
-#include "ledger/kafka_scanner.h"
+#include "stream/kafka/kafka_common.h"
+#include "stream/kafka/kafka_scanner.h"
 
 namespace cityid {
 
@@ -51,4 +51,4 @@ class KafkaEventReader {
 
 }  // namespace cityid
 
-#endif  // CITYID_LEDGER_KAFKA_READER_H_
+#endif  // CITYID_STREAM_KAFKA_KAFKA_READER_H_

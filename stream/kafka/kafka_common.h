@@ -4,8 +4,8 @@
 //
 // Nothing here talks to a broker; kafka_publisher.h (writes), kafka_reader.h
 // (reads, reconciliation, restore) and kafka_admin.h (topics) do.
-#ifndef CITYID_LEDGER_KAFKA_COMMON_H_
-#define CITYID_LEDGER_KAFKA_COMMON_H_
+#ifndef CITYID_STREAM_KAFKA_KAFKA_COMMON_H_
+#define CITYID_STREAM_KAFKA_KAFKA_COMMON_H_
 
 #include <cstdint>
 #include <map>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "ledger/ledger.h"  // StoredEvent
+#include "stream/stored_event.h"
 
 namespace RdKafka {
 class Conf;
@@ -110,4 +110,4 @@ Status KafkaUnavailable(const std::string& what, const std::string& detail);
 
 }  // namespace cityid
 
-#endif  // CITYID_LEDGER_KAFKA_COMMON_H_
+#endif  // CITYID_STREAM_KAFKA_KAFKA_COMMON_H_

@@ -1,4 +1,4 @@
-#include "projections/feed_source.h"
+#include "stream/feed_source.h"
 
 #include <boost/json.hpp>
 #include <utility>

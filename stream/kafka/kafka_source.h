@@ -9,7 +9,7 @@
 // stopped when `after` is the seq last returned; for any other `after` (first
 // call, a restart, a failed cycle that is retried) it seeks by seq: a binary
 // search of each partition for the first record with seq > after
-// (ledger/kafka_scanner.h). Records with seq <= after are skipped.
+// (stream/kafka/kafka_scanner.h). Records with seq <= after are skipped.
 //
 // The consumer is assigned every partition by hand and never joins its group
 // (group.id = <prefix>projection.<name>, which names the client to the
@@ -33,8 +33,8 @@
 //
 // Threading: as EventSource, one projection thread at a time. Owns its
 // consumer.
-#ifndef CITYID_PROJECTIONS_KAFKA_SOURCE_H_
-#define CITYID_PROJECTIONS_KAFKA_SOURCE_H_
+#ifndef CITYID_STREAM_KAFKA_KAFKA_SOURCE_H_
+#define CITYID_STREAM_KAFKA_KAFKA_SOURCE_H_
 
 #include <cstdint>
 #include <memory>
@@ -42,9 +42,9 @@
 #include <string>
 #include <vector>
 
-#include "ledger/kafka_common.h"
-#include "ledger/kafka_scanner.h"
-#include "projections/event_source.h"
+#include "stream/event_source.h"
+#include "stream/kafka/kafka_common.h"
+#include "stream/kafka/kafka_scanner.h"
 
 namespace cityid {
 
@@ -73,4 +73,4 @@ class KafkaSource final : public EventSource {
 
 }  // namespace cityid
 
-#endif  // CITYID_PROJECTIONS_KAFKA_SOURCE_H_
+#endif  // CITYID_STREAM_KAFKA_KAFKA_SOURCE_H_

@@ -1,4 +1,4 @@
-#include "projections/feed_source.h"
+#include "stream/feed_source.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <boost/json.hpp>
 
 #include "base/bytes.h"
-#include "projections/memory_event_source.h"
 #include "projections/sample_history.h"
+#include "stream/memory_event_source.h"
 
 namespace cityid {
 namespace {

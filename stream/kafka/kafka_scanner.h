@@ -20,8 +20,8 @@
 // partitions at slightly different times).
 //
 // Threading: one thread at a time (not thread-safe). Owns its consumer.
-#ifndef CITYID_LEDGER_KAFKA_SCANNER_H_
-#define CITYID_LEDGER_KAFKA_SCANNER_H_
+#ifndef CITYID_STREAM_KAFKA_KAFKA_SCANNER_H_
+#define CITYID_STREAM_KAFKA_KAFKA_SCANNER_H_
 
 #include <cstdint>
 #include <map>
@@ -32,7 +32,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "ledger/kafka_common.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace RdKafka {
 class KafkaConsumer;
@@ -123,4 +123,4 @@ class KafkaScanner {
 
 }  // namespace cityid
 
-#endif  // CITYID_LEDGER_KAFKA_SCANNER_H_
+#endif  // CITYID_STREAM_KAFKA_KAFKA_SCANNER_H_

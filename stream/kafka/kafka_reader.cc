@@ -1,4 +1,4 @@
-#include "ledger/kafka_reader.h"
+#include "stream/kafka/kafka_reader.h"
 
 namespace cityid {
 namespace {

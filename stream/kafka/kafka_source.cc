@@ -1,4 +1,4 @@
-#include "projections/kafka_source.h"
+#include "stream/kafka/kafka_source.h"
 
 #include <algorithm>
 

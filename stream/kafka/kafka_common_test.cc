@@ -1,5 +1,5 @@
 // Record shape (key, headers) and topic configuration checks: pure functions.
-#include "ledger/kafka_common.h"
+#include "stream/kafka/kafka_common.h"
 
 #include <gtest/gtest.h>
 

@@ -20,8 +20,8 @@
 //
 // Threading: as EventSource, one projection thread at a time. Owns its
 // HttpClient (one keep-alive connection to the ledger).
-#ifndef CITYID_PROJECTIONS_FEED_SOURCE_H_
-#define CITYID_PROJECTIONS_FEED_SOURCE_H_
+#ifndef CITYID_STREAM_FEED_SOURCE_H_
+#define CITYID_STREAM_FEED_SOURCE_H_
 
 #include <cstdint>
 #include <optional>
@@ -30,7 +30,7 @@
 
 #include "base/clock.h"
 #include "base/http_client.h"
-#include "projections/event_source.h"
+#include "stream/event_source.h"
 
 namespace cityid {
 
@@ -69,4 +69,4 @@ Result<FeedPage> ParseFeedPage(std::string_view body, uint64_t after,
 
 }  // namespace cityid
 
-#endif  // CITYID_PROJECTIONS_FEED_SOURCE_H_
+#endif  // CITYID_STREAM_FEED_SOURCE_H_

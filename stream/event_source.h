@@ -1,14 +1,14 @@
 // EventSource: where a projection reads the event history from.
 //
 // Two implementations: the ledger's HTTP feed (`GET /v1/events`, embedded
-// mode, projections/feed_source.h) and Kafka (`cityid.events`, read_committed,
-// projections/kafka_source.h). The projection, not the source, owns the
+// mode, stream/feed_source.h) and Kafka (`cityid.events`, read_committed,
+// stream/kafka/kafka_source.h). The projection, not the source, owns the
 // position: it stores the last applied seq with its state and asks for events
 // after it, so a source never needs its own committed offsets to be right.
 //
 // Threading: a source is used by one projection thread at a time.
-#ifndef CITYID_PROJECTIONS_EVENT_SOURCE_H_
-#define CITYID_PROJECTIONS_EVENT_SOURCE_H_
+#ifndef CITYID_STREAM_EVENT_SOURCE_H_
+#define CITYID_STREAM_EVENT_SOURCE_H_
 
 #include <cstdint>
 #include <optional>
@@ -16,7 +16,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "ledger/ledger.h"  // StoredEvent
+#include "stream/stored_event.h"
 
 namespace cityid {
 
@@ -41,4 +41,4 @@ class EventSource {
 
 }  // namespace cityid
 
-#endif  // CITYID_PROJECTIONS_EVENT_SOURCE_H_
+#endif  // CITYID_STREAM_EVENT_SOURCE_H_

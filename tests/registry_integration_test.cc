@@ -19,9 +19,9 @@
 #include "api/router.h"
 #include "base/bytes.h"
 #include "ledger/ledger.h"
-#include "projections/feed_source.h"
 #include "projections/projection_runner.h"
 #include "projections/registry.h"
+#include "stream/feed_source.h"
 
 namespace cityid {
 namespace {

@@ -7,8 +7,8 @@
 //
 // Threading: every method may be called from any thread; Fetch blocks up to
 // `wait` for an Append() when nothing is available.
-#ifndef CITYID_PROJECTIONS_MEMORY_EVENT_SOURCE_H_
-#define CITYID_PROJECTIONS_MEMORY_EVENT_SOURCE_H_
+#ifndef CITYID_STREAM_MEMORY_EVENT_SOURCE_H_
+#define CITYID_STREAM_MEMORY_EVENT_SOURCE_H_
 
 #include <algorithm>
 #include <chrono>
@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "projections/event_source.h"
 #include "schemas/event_codec.h"
+#include "stream/event_source.h"
 
 namespace cityid {
 
@@ -109,4 +109,4 @@ class MemoryEventSource final : public EventSource {
 
 }  // namespace cityid
 
-#endif  // CITYID_PROJECTIONS_MEMORY_EVENT_SOURCE_H_
+#endif  // CITYID_STREAM_MEMORY_EVENT_SOURCE_H_

@@ -1,4 +1,4 @@
-#include "ledger/kafka_common.h"
+#include "stream/kafka/kafka_common.h"
 
 #include <librdkafka/rdkafkacpp.h>
 
