@@ -16,15 +16,11 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "ledger/vault/pii_record.h"
 #include "schemas/card_status.h"
 #include "schemas/event.h"
 
 namespace cityid {
-
-// PII field name -> value, e.g. {"given_name": "Ana", "date_of_birth":
-// "1990-04-01"}. Which names are allowed is the programme's policy
-// (LedgerOptions::pii_fields).
-using PiiRecord = std::map<std::string, std::string>;
 
 // Who asked, and the request's protocol-level modifiers.
 struct CommandContext {

@@ -29,7 +29,7 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "ledger/commands.h"
+#include "ledger/vault/pii_record.h"
 
 namespace cityid {
 

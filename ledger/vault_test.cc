@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/bytes.h"
-#include "ledger/ledger_test_util.h"
+#include "ledger/vault/vault_test_util.h"
 
 namespace cityid {
 namespace {
