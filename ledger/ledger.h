@@ -70,8 +70,8 @@ struct VaultRecord {
 };
 
 // Receives the vault entries a batch changed (Kafka mode: the compacted
-// vault topic, ledger/kafka_vault.h). Called on the writer thread after the
-// batch is durable locally and before the EventSink; blocks until the
+// vault topic, ledger/kafka/kafka_vault.h). Called on the writer thread after
+// the batch is durable locally and before the EventSink; blocks until the
 // records are acknowledged. A non-OK status fails the batch's commands with
 // kUnavailable (their events stay durable); the residents stay in an outbox
 // (meta "vault_outbox/<id>", written in the batch) and their CURRENT entries

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <future>
 
-#include "ledger/kafka_admin.h"
+#include "ledger/kafka/kafka_admin.h"
 #include "stream/kafka/kafka_reader.h"
 
 namespace cityid {

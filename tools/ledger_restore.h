@@ -11,7 +11,7 @@
 //   status_slots  every slot a card.issued / card.replaced took
 //   meta          last_seq, status_list_size
 //   merkle        the Merkle tree over the events
-//   (ledger/merkle_log_extension.h)
+//   (ledger/integrity/merkle_log_extension.h)
 // in synced WriteBatches of up to `batch_events` events, each one a
 // consistent prefix of the history. The column families are the ones the
 // ledger itself would have written for the same events (ledger/FORMAT.md), so

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ledger/kafka_admin.h"
+#include "ledger/kafka/kafka_admin.h"
 #include "schemas/event_codec.h"
 #include "schemas/golden_events.h"
 

@@ -10,7 +10,7 @@
 
 #include <fstream>
 
-#include "ledger/checkpoint.h"
+#include "ledger/integrity/checkpoint.h"
 #include "schemas/event_codec.h"
 #include "stream/kafka/kafka_common.h"
 #include "tests/harness/kafka_services.h"

@@ -6,8 +6,8 @@
 #include <future>
 #include <set>
 
-#include "ledger/kafka_admin.h"
-#include "ledger/kafka_publisher.h"
+#include "ledger/kafka/kafka_admin.h"
+#include "ledger/kafka/kafka_publisher.h"
 #include "schemas/event_codec.h"
 #include "stream/kafka/kafka_reader.h"
 #include "stream/kafka/kafka_scanner.h"

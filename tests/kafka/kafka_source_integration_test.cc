@@ -8,8 +8,8 @@
 #include <future>
 #include <thread>
 
-#include "ledger/kafka_admin.h"
-#include "ledger/kafka_publisher.h"
+#include "ledger/kafka/kafka_admin.h"
+#include "ledger/kafka/kafka_publisher.h"
 #include "stream/kafka/kafka_source.h"
 #include "tests/kafka/kafka_test_util.h"
 
