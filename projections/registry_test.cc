@@ -8,8 +8,8 @@
 #include <set>
 
 #include "projections/projection_runner.h"
-#include "projections/sample_history.h"
 #include "stream/memory_event_source.h"
+#include "stream/sample_history.h"
 
 namespace cityid {
 namespace {

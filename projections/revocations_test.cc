@@ -10,8 +10,8 @@
 #include <random>
 
 #include "projections/projection_runner.h"
-#include "projections/sample_history.h"
 #include "stream/memory_event_source.h"
+#include "stream/sample_history.h"
 
 namespace cityid {
 namespace {

@@ -6,8 +6,8 @@
 #include <boost/json.hpp>
 
 #include "base/bytes.h"
-#include "projections/sample_history.h"
 #include "stream/memory_event_source.h"
+#include "stream/sample_history.h"
 
 namespace cityid {
 namespace {

@@ -3,8 +3,8 @@
 // get revoked and erased, with pii.accessed in between — every event type,
 // in an order the ledger's rules allow. Ids are fixed by the resident's
 // number, so two runs build byte-identical histories.
-#ifndef CITYID_PROJECTIONS_SAMPLE_HISTORY_H_
-#define CITYID_PROJECTIONS_SAMPLE_HISTORY_H_
+#ifndef CITYID_STREAM_SAMPLE_HISTORY_H_
+#define CITYID_STREAM_SAMPLE_HISTORY_H_
 
 #include <string>
 
@@ -82,4 +82,4 @@ inline void AppendSampleHistory(MemoryEventSource& source, int first,
 
 }  // namespace cityid
 
-#endif  // CITYID_PROJECTIONS_SAMPLE_HISTORY_H_
+#endif  // CITYID_STREAM_SAMPLE_HISTORY_H_
