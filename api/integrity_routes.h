@@ -12,7 +12,7 @@
 //   GET /v1/proofs/consistency?from=A[&to=B]
 //        200 {"from": A, "to": B, "hashes": [base64...]}
 //        (B defaults to the latest checkpoint's size; A = 0 or A = B give an
-//        empty proof, as ledger/merkle.h's VerifyConsistency expects)
+//        empty proof, as ledger/integrity/merkle.h's VerifyConsistency expects)
 //
 // Parameter errors (problem+json, api/problem.h):
 //   400 malformed       a parameter missing, repeated, or not a decimal
@@ -32,8 +32,8 @@
 #define CITYID_API_INTEGRITY_ROUTES_H_
 
 #include "api/router.h"
-#include "ledger/checkpointer.h"
-#include "ledger/merkle_tree.h"
+#include "ledger/integrity/checkpointer.h"
+#include "ledger/integrity/merkle_tree.h"
 
 namespace cityid {
 

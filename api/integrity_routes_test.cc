@@ -15,11 +15,11 @@
 #include "api/openapi_testing.h"
 #include "base/bytes.h"
 #include "base/http_client.h"
-#include "ledger/checkpointer.h"
+#include "ledger/integrity/checkpointer.h"
+#include "ledger/integrity/merkle_log_extension.h"
+#include "ledger/integrity/merkle_reference_test.h"
+#include "ledger/integrity/signed_note_reference_test.h"
 #include "ledger/ledger_test_util.h"
-#include "ledger/merkle_log_extension.h"
-#include "ledger/merkle_reference_test.h"
-#include "ledger/signed_note_reference_test.h"
 
 namespace cityid {
 namespace {

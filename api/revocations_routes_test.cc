@@ -10,8 +10,8 @@
 #include "api/openapi_testing.h"
 #include "api/problem.h"
 #include "base/http_client.h"
-#include "projections/memory_event_source.h"
 #include "projections/status_list/verifier.h"
+#include "stream/memory_event_source.h"
 
 namespace cityid {
 namespace {

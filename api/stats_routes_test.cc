@@ -11,7 +11,7 @@
 #include "api/openapi_testing.h"
 #include "api/problem.h"
 #include "base/http_client.h"
-#include "projections/memory_event_source.h"
+#include "stream/memory_event_source.h"
 
 namespace cityid {
 namespace {

@@ -80,20 +80,6 @@ Payload StatusChange(const CardState& c, const std::string& reason) {
 
 }  // namespace
 
-std::string_view CardStatusName(CardStatus s) {
-  switch (s) {
-    case CardStatus::kActive:
-      return "active";
-    case CardStatus::kExpired:
-      return "expired";
-    case CardStatus::kSuspended:
-      return "suspended";
-    case CardStatus::kRevoked:
-      return "revoked";
-  }
-  return "unknown";
-}
-
 CardStatus EffectiveStatus(const CardState& card, Micros now) {
   if (card.status == CardStatus::kActive && now >= card.expires_at)
     return CardStatus::kExpired;

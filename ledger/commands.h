@@ -16,14 +16,11 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "ledger/vault/pii_record.h"
+#include "schemas/card_status.h"
 #include "schemas/event.h"
 
 namespace cityid {
-
-// PII field name -> value, e.g. {"given_name": "Ana", "date_of_birth":
-// "1990-04-01"}. Which names are allowed is the programme's policy
-// (LedgerOptions::pii_fields).
-using PiiRecord = std::map<std::string, std::string>;
 
 // Who asked, and the request's protocol-level modifiers.
 struct CommandContext {
@@ -88,9 +85,6 @@ using Command =
     std::variant<EnrollCommand, UpdateResidentCommand, IssueCardCommand,
                  CardActionCommand, ReplaceCardCommand, EraseResidentCommand,
                  ReadResidentCommand, RetentionSweepCommand>;
-
-enum class CardStatus { kActive, kExpired, kSuspended, kRevoked };
-std::string_view CardStatusName(CardStatus s);  // "active", ...
 
 // A card as the ledger knows it (no PII).
 struct CardView {

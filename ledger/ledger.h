@@ -37,6 +37,7 @@
 #include "ledger/commands.h"
 #include "ledger/free_space.h"
 #include "schemas/policy.h"
+#include "stream/stored_event.h"
 
 namespace cityid {
 
@@ -77,12 +78,6 @@ struct CardPolicy {
   int grace_days = 365;
 };
 
-// One stored event: its seq and exact framed bytes (schemas/event_codec.h).
-struct StoredEvent {
-  uint64_t seq = 0;
-  std::string bytes;
-};
-
 // Called after a batch is durable locally and before its commands are
 // acknowledged (Kafka mode publishes here). `done` must be called exactly once,
 // from any thread; a non-OK status fails every command of the batch with it
@@ -103,8 +98,8 @@ struct VaultRecord {
 };
 
 // Receives the vault entries a batch changed (Kafka mode: the compacted
-// vault topic, ledger/kafka_vault.h). Called on the writer thread after the
-// batch is durable locally and before the EventSink; blocks until the
+// vault topic, ledger/kafka/kafka_vault.h). Called on the writer thread after
+// the batch is durable locally and before the EventSink; blocks until the
 // records are acknowledged. A non-OK status fails the batch's commands with
 // kUnavailable (their events stay durable); the residents stay in an outbox
 // (meta "vault_outbox/<id>", written in the batch) and their CURRENT entries

@@ -26,7 +26,7 @@
 #include "ledger/rocksdb_log.h"
 #include "ledger/state_codec.h"
 #include "ledger/status_slots.h"
-#include "ledger/vault.h"
+#include "ledger/vault/vault.h"
 
 namespace cityid {
 

@@ -22,7 +22,7 @@
 //     any caller, and waits for its answer.
 //
 // Open() refuses (kInvalidArgument) a KEK whose fingerprint differs from the
-// one in meta "kek_id" (ledger/vault.h KekId), and builds the retention
+// one in meta "kek_id" (ledger/vault/vault.h KekId), and builds the retention
 // index once for a ledger created before it existed (ledger/retention.h).
 //
 // Failure: a failed write answers every command of its batch kUnavailable,
@@ -64,7 +64,7 @@
 #include "ledger/ledger_batch.h"
 #include "ledger/rocksdb_log.h"
 #include "ledger/status_slots.h"
-#include "ledger/vault.h"
+#include "ledger/vault/vault.h"
 
 namespace cityid {
 

@@ -13,34 +13,9 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "ledger/ledger.h"
+#include "ledger/vault/vault_test_util.h"
 
 namespace cityid::testing_util {
-
-// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("cityid_ledger_test_" + std::to_string(::getpid()) + "_" +
-             HexEncode(RandomBytes(6)));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline std::string WriteKeyFile(const std::string& dir,
-                                const std::string& name) {
-  std::string path = dir + "/" + name;
-  std::ofstream(path, std::ios::binary) << RandomBytes(32);
-  return path;
-}
 
 // 2026-05-28T00:00:00Z
 constexpr Micros kTestNow = 1'779'926'400LL * kMicrosPerSecond;

@@ -8,7 +8,7 @@
 //   cards         card_id -> CardState
 //   idempotency   actor '\0' idempotency key -> IdempotencyRecord
 //   meta          "last_seq" (8-byte BE), "status_list_size" (8-byte BE)
-//   vault_keys    resident_id -> wrapped data key        (ledger/vault.h)
+//   vault_keys    resident_id -> wrapped data key        (ledger/vault/vault.h)
 //   vault_data    resident_id -> PII ciphertext
 //   vault_blind   'b' + 2 index bytes -> bucket of (blind index, resident_id);
 //                 'r' resident_id -> blind index      (ledger/ledger_batch.h)

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "ledger/vault.h"
+#include "ledger/vault/vault.h"
 
 namespace cityid {
 

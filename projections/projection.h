@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "ledger/ledger.h"  // StoredEvent
 #include "schemas/event.h"
+#include "stream/stored_event.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;

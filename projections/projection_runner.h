@@ -40,8 +40,8 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "projections/event_source.h"
 #include "projections/projection.h"
+#include "stream/event_source.h"
 
 namespace cityid {
 

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <thread>
 
-#include "projections/memory_event_source.h"
 #include "projections/projection_runner.h"
 #include "projections/registry.h"
-#include "projections/sample_history.h"
+#include "stream/memory_event_source.h"
+#include "stream/sample_history.h"
 
 namespace cityid {
 namespace {

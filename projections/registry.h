@@ -34,8 +34,8 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "ledger/commands.h"  // CardStatus
 #include "projections/projection.h"
+#include "schemas/card_status.h"
 #include "schemas/event.h"
 
 namespace cityid {

@@ -1,7 +1,7 @@
 // registry_kill_helper DATA_DIR RESIDENTS BATCH_LIMIT
 //
 // Test helper for registry_kill_test: folds the deterministic sample history
-// of RESIDENTS residents (projections/sample_history.h) into the registry
+// of RESIDENTS residents (stream/sample_history.h) into the registry
 // under DATA_DIR/registry, BATCH_LIMIT events per synced commit, resuming
 // from whatever position is committed there. Prints "position N" after every
 // commit so the test can kill it (SIGKILL) in the middle of catch-up, and
@@ -12,7 +12,7 @@
 
 #include "projections/projection_runner.h"
 #include "projections/registry.h"
-#include "projections/sample_history.h"
+#include "stream/sample_history.h"
 
 int main(int argc, char** argv) {
   using namespace cityid;

@@ -17,7 +17,7 @@
 
 #include "projections/projection_runner.h"
 #include "projections/registry.h"
-#include "projections/sample_history.h"
+#include "stream/sample_history.h"
 
 extern char** environ;
 

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <set>
 
-#include "projections/memory_event_source.h"
 #include "projections/projection_runner.h"
-#include "projections/sample_history.h"
+#include "stream/memory_event_source.h"
+#include "stream/sample_history.h"
 
 namespace cityid {
 namespace {

@@ -10,11 +10,11 @@
 #include <filesystem>
 
 #include "base/bytes.h"
-#include "projections/memory_event_source.h"
 #include "projections/projection_runner.h"
 #include "projections/revocation_keys.h"
 #include "projections/status_list/status_list_jwt.h"
 #include "projections/status_list/verifier.h"
+#include "stream/memory_event_source.h"
 
 namespace cityid {
 namespace {

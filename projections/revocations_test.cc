@@ -9,9 +9,9 @@
 #include <map>
 #include <random>
 
-#include "projections/memory_event_source.h"
 #include "projections/projection_runner.h"
-#include "projections/sample_history.h"
+#include "stream/memory_event_source.h"
+#include "stream/sample_history.h"
 
 namespace cityid {
 namespace {

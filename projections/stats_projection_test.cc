@@ -6,11 +6,11 @@
 
 #include <filesystem>
 
-#include "projections/memory_event_source.h"
 #include "projections/projection_runner.h"
-#include "projections/sample_history.h"
 #include "projections/stats/release.h"
 #include "projections/stats_releases.h"
+#include "stream/memory_event_source.h"
+#include "stream/sample_history.h"
 
 namespace cityid {
 namespace {

@@ -96,7 +96,8 @@ constexpr std::array<FieldSpec, 5> kPii = {{
     {"phone", C::kPii, S::kAbsent},
 }};
 
-// SPEC §2: CloudEvents Kafka binding plus cityid_seq (ledger/kafka_common.h).
+// SPEC §2: CloudEvents Kafka binding plus cityid_seq
+// (stream/kafka/kafka_common.h).
 constexpr std::array<FieldSpec, 7> kHeaders = {{
     {"ce_specversion", C::kMeta, S::kText},
     {"ce_id", C::kId, S::kUuid},

@@ -19,9 +19,9 @@
 #include <mutex>
 
 #include "base/bytes.h"
-#include "ledger/checkpointer.h"
+#include "ledger/integrity/checkpointer.h"
+#include "ledger/integrity/merkle_log_extension.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle_log_extension.h"
 #include "tests/harness/harness.h"
 
 namespace cityid::testing {

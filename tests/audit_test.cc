@@ -15,10 +15,10 @@
 #include <thread>
 
 #include "base/bytes.h"
-#include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
-#include "ledger/merkle_reference_test.h"
-#include "ledger/signed_note_reference_test.h"
+#include "ledger/integrity/checkpoint.h"
+#include "ledger/integrity/merkle.h"
+#include "ledger/integrity/merkle_reference_test.h"
+#include "ledger/integrity/signed_note_reference_test.h"
 #include "tests/harness/services.h"
 
 namespace cityid::testing {

@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "api/auth.h"
-#include "ledger/vault.h"
+#include "ledger/vault/vault.h"
 #include "ledger/vault_admin.h"
 #include "tests/privacy_helpers.h"
 

@@ -1,7 +1,7 @@
 // `cityid audit` (SPEC §7): replays a ledger's history from its RocksDB log
 // (--data DIR, read-only; works on a stopped ledger, a copy, or a live one as
 // of the moment it starts) or from Kafka (--kafka BOOTSTRAP --topic T) and
-// verifies it with the Auditor (ledger/audit.h).
+// verifies it with the Auditor (ledger/audit/audit.h).
 //
 //   --json            the JSON report on stdout instead of the text one
 //   --export jsonl    every event's JSON form, one per line, to --output
@@ -33,8 +33,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "ledger/audit_store.h"
-#include "ledger/kafka_reader.h"
+#include "ledger/audit/audit_store.h"
+#include "stream/kafka/kafka_reader.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
 #include "tools/event_sources.h"

@@ -19,7 +19,7 @@
 #include <iostream>
 
 #include "base/bytes.h"
-#include "ledger/vault.h"
+#include "ledger/vault/vault.h"
 #include "ledger/vault_admin.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"

@@ -1,14 +1,14 @@
 // `cityid restore --kafka BOOTSTRAP --data DIR`: rebuilds a ledger's RocksDB
 // log from the Kafka events topic (SPEC §1, §8; tools/ledger_restore.h), then
-// its vault from the vault topic (ledger/kafka_vault.h) when the ledger's
+// its vault from the vault topic (ledger/kafka/kafka_vault.h) when the ledger's
 // keys are in place.
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <iostream>
 
-#include "ledger/kafka_vault.h"
-#include "ledger/vault.h"
+#include "ledger/kafka/kafka_vault.h"
+#include "ledger/vault/vault.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
 #include "tools/event_sources.h"

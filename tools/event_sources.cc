@@ -1,7 +1,7 @@
 #include "tools/event_sources.h"
 
-#include "projections/feed_source.h"
-#include "projections/kafka_source.h"
+#include "stream/feed_source.h"
+#include "stream/kafka/kafka_source.h"
 #include "tools/bootstrap.h"
 
 namespace cityid {

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
-#include "projections/event_source.h"
+#include "stream/event_source.h"
+#include "stream/kafka/kafka_common.h"
 #include "tools/config.h"
 
 namespace cityid {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <future>
 
-#include "ledger/kafka_admin.h"
-#include "ledger/kafka_reader.h"
+#include "ledger/kafka/kafka_admin.h"
+#include "stream/kafka/kafka_reader.h"
 
 namespace cityid {
 

@@ -1,7 +1,8 @@
 // KafkaLedger: the ledger in Kafka mode (SPEC §1, §3, §8). A Ledger that owns
 // an inner Ledger (ledger/ledger.h) whose EventSink is a KafkaPublisher
-// (ledger/kafka_publisher.h) and whose VaultSink is a KafkaVaultPublisher
-// (ledger/kafka_vault.h: the compacted vault topic), and keeps them in step:
+// (ledger/kafka/kafka_publisher.h) and whose VaultSink is a KafkaVaultPublisher
+// (ledger/kafka/kafka_vault.h: the compacted vault topic), and keeps them in
+// step:
 //
 //   - start-up: a keeper thread ensures the topics (kafka_admin.h) and
 //     reconciles Kafka with the local log (publishes exactly what Kafka
@@ -57,10 +58,10 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/kafka_common.h"
-#include "ledger/kafka_publisher.h"
-#include "ledger/kafka_vault.h"
+#include "ledger/kafka/kafka_publisher.h"
+#include "ledger/kafka/kafka_vault.h"
 #include "ledger/ledger.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid {
 

@@ -1,17 +1,18 @@
 // LedgerIntegrity: the Merkle log and signed checkpoints of `cityid ledger`
 // (SPEC §7), set up from config. It is the ledger's LogExtension (wrapping
-// ledger/merkle_log_extension.h) and owns the Checkpointer, so that closing
-// the ledger stops the signer before the tree goes away, whatever the order
-// in which the caller's objects die.
+// ledger/integrity/merkle_log_extension.h) and owns the Checkpointer, so that
+// closing the ledger stops the signer before the tree goes away, whatever the
+// order in which the caller's objects die.
 //
 // Config:
 //   checkpoint.origin       the checkpoint origin line and key name
 //                           (default kDefaultCheckpointOrigin)
 //   checkpoint.interval_ms  how often the head is signed while it grows
 //                           (default 1000: SPEC §7 "at least every second")
-// Key: <keys>/checkpoint.key, the C2SP signer key text (ledger/signed_note.h),
-// created on first start by BootstrapDataDir (mode 0600). Its verifier key is
-// served at GET /v1/keys and is what `cityid audit` checks checkpoints with.
+// Key: <keys>/checkpoint.key, the C2SP signer key text
+// (ledger/integrity/signed_note.h), created on first start by BootstrapDataDir
+// (mode 0600). Its verifier key is served at GET /v1/keys and is what `cityid
+// audit` checks checkpoints with.
 //
 // Wiring (tools/cmd_ledger.cc):
 //   auto integrity = LedgerIntegrity::Create(config);   // before Ledger::Open
@@ -33,9 +34,9 @@
 
 #include "api/router.h"
 #include "base/status.h"
-#include "ledger/checkpointer.h"
-#include "ledger/merkle_log_extension.h"
-#include "ledger/signed_note.h"
+#include "ledger/integrity/checkpointer.h"
+#include "ledger/integrity/merkle_log_extension.h"
+#include "ledger/integrity/signed_note.h"
 #include "tools/config.h"
 
 namespace cityid {

@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "ledger/aggregates.h"
-#include "ledger/kafka_reader.h"
+#include "ledger/integrity/merkle_log_extension.h"
 #include "ledger/ledger_batch.h"
-#include "ledger/merkle_log_extension.h"
 #include "ledger/rocksdb_log.h"
 #include "ledger/state_codec.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_reader.h"
 
 namespace cityid {
 namespace {

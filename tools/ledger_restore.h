@@ -3,15 +3,15 @@
 // takes over a shard.
 //
 // Reads every committed record of <prefix>events in seq order (read_committed,
-// ledger/kafka_reader.h), checks that the seqs run 1, 2, 3, ... without a gap
-// and that every value decodes, and writes into an EMPTY <data>/ledger:
+// stream/kafka/kafka_reader.h), checks that the seqs run 1, 2, 3, ... without a
+// gap and that every value decodes, and writes into an EMPTY <data>/ledger:
 //   events        the record values, byte for byte (seq -> framed bytes)
 //   residents     ResidentState folded from the events (ledger/aggregates.h)
 //   cards         CardState folded from the events
 //   status_slots  every slot a card.issued / card.replaced took
 //   meta          last_seq, status_list_size
 //   merkle        the Merkle tree over the events
-//   (ledger/merkle_log_extension.h)
+//   (ledger/integrity/merkle_log_extension.h)
 // in synced WriteBatches of up to `batch_events` events, each one a
 // consistent prefix of the history. The column families are the ones the
 // ledger itself would have written for the same events (ledger/FORMAT.md), so
@@ -34,7 +34,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid {
 

@@ -11,9 +11,9 @@
 
 #include "api/http_server.h"
 #include "base/status.h"
-#include "projections/event_source.h"
 #include "projections/projection.h"
 #include "projections/projection_runner.h"
+#include "stream/event_source.h"
 #include "tools/config.h"
 #include "tools/service.h"
 

@@ -2,9 +2,10 @@
 # Sanitizer stage of CI (issue 9).
 #
 #   tests/ci/sanitizers.sh          ASan+UBSan (clang): builds the unit tests
-#                                   of base, schemas, ledger, integrity, api
-#                                   and status_list plus the in-process disk
-#                                   fault test in build-asan/ and runs them.
+#                                   of base, schemas, ledger, ledger/vault,
+#                                   ledger/integrity, api and status_list plus
+#                                   the in-process disk fault test in
+#                                   build-asan/ and runs them.
 #   tests/ci/sanitizers.sh tsan     TSan (gcc) in build-tsan/: the ledger's
 #                                   group-commit pipeline and the HTTP server
 #                                   (ledger_test, api_test); a CI stage
@@ -16,8 +17,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 JOBS="${JOBS:-2}"
 MODE="${1:-asan}"
-UNIT_TARGETS=(base_test schemas_test ledger_test integrity_test api_test
-              statuslist_test disk_fault_injection_test fuzz_regression_test)
+UNIT_TARGETS=(base_test schemas_test ledger_test vault_test integrity_test
+              api_test statuslist_test disk_fault_injection_test
+              fuzz_regression_test)
 
 if [ "$MODE" = "tsan" ]; then
   BUILD="${BUILD_DIR:-$ROOT/build-tsan}"

@@ -1,6 +1,7 @@
-// libFuzzer target: C2SP signed notes and checkpoints (ledger/signed_note.h,
-// ledger/checkpoint.h): OpenNote with a known verifier, ParseCheckpoint,
-// OpenCheckpoint and verifier key parsing.
+// libFuzzer target: C2SP signed notes and checkpoints
+// (ledger/integrity/signed_note.h, ledger/integrity/checkpoint.h): OpenNote
+// with a known verifier, ParseCheckpoint, OpenCheckpoint and verifier key
+// parsing.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ledger/checkpoint.h"
-#include "ledger/signed_note.h"
+#include "ledger/integrity/checkpoint.h"
+#include "ledger/integrity/signed_note.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include "ledger/checkpoint.h"
-#include "ledger/signed_note.h"
+#include "ledger/integrity/checkpoint.h"
+#include "ledger/integrity/signed_note.h"
 #include "projections/status_list/compact_list.h"
 
 namespace {

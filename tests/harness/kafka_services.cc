@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "base/bytes.h"
-#include "ledger/kafka_reader.h"
+#include "stream/kafka/kafka_reader.h"
 #include "tests/kafka/kafka_test_util.h"
 
 namespace cityid::testing {

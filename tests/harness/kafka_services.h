@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ledger/kafka_common.h"
 #include "ledger/ledger.h"
+#include "stream/kafka/kafka_common.h"
 #include "tests/harness/services.h"
 
 namespace cityid::testing {

@@ -10,9 +10,9 @@
 
 #include <fstream>
 
-#include "ledger/checkpoint.h"
-#include "ledger/kafka_common.h"
+#include "ledger/integrity/checkpoint.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_common.h"
 #include "tests/harness/kafka_services.h"
 #include "tests/kafka/kafka_test_util.h"
 

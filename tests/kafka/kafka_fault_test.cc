@@ -19,8 +19,8 @@
 #include <set>
 #include <thread>
 
-#include "ledger/kafka_reader.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_reader.h"
 #include "tests/harness/kafka_services.h"
 #include "tests/kafka/kafka_test_util.h"
 

@@ -14,8 +14,8 @@
 #include <map>
 #include <set>
 
-#include "ledger/kafka_admin.h"
-#include "ledger/merkle_store.h"
+#include "ledger/integrity/merkle_store.h"
+#include "ledger/kafka/kafka_admin.h"
 #include "ledger/rocksdb_log.h"
 #include "schemas/event_codec.h"
 #include "tests/harness/kafka_services.h"

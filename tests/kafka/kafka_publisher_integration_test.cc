@@ -6,11 +6,11 @@
 #include <future>
 #include <set>
 
-#include "ledger/kafka_admin.h"
-#include "ledger/kafka_publisher.h"
-#include "ledger/kafka_reader.h"
-#include "ledger/kafka_scanner.h"
+#include "ledger/kafka/kafka_admin.h"
+#include "ledger/kafka/kafka_publisher.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_reader.h"
+#include "stream/kafka/kafka_scanner.h"
 #include "tests/kafka/kafka_test_util.h"
 
 namespace cityid {

@@ -8,9 +8,9 @@
 #include <future>
 #include <thread>
 
-#include "ledger/kafka_admin.h"
-#include "ledger/kafka_publisher.h"
-#include "projections/kafka_source.h"
+#include "ledger/kafka/kafka_admin.h"
+#include "ledger/kafka/kafka_publisher.h"
+#include "stream/kafka/kafka_source.h"
 #include "tests/kafka/kafka_test_util.h"
 
 namespace cityid {

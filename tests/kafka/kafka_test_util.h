@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "ledger/kafka_common.h"
 #include "ledger/ledger.h"
+#include "stream/kafka/kafka_common.h"
 
 namespace cityid::testing {
 

@@ -12,10 +12,10 @@
 #include <fstream>
 #include <thread>
 
-#include "ledger/kafka_vault.h"
+#include "ledger/kafka/kafka_vault.h"
 #include "ledger/ledger_test_util.h"
 #include "ledger/rocksdb_log.h"
-#include "ledger/vault.h"
+#include "ledger/vault/vault.h"
 #include "tests/harness/harness.h"
 #include "tests/kafka/kafka_test_util.h"
 

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "base/bytes.h"
-#include "ledger/kafka_admin.h"
-#include "ledger/merkle.h"
+#include "ledger/integrity/merkle.h"
+#include "ledger/kafka/kafka_admin.h"
 #include "projections/status_list/compact_list.h"
 #include "projections/status_list/rice_set.h"
 #include "projections/status_list/status_list_jwt.h"

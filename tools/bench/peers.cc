@@ -14,7 +14,7 @@
 
 #include "base/bytes.h"
 #include "base/http_client.h"
-#include "ledger/signed_note.h"
+#include "ledger/integrity/signed_note.h"
 #include "tools/bench/child_process.h"
 
 #ifdef CITYID_HAVE_LIBPQ
