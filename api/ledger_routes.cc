@@ -170,7 +170,7 @@ void LedgerApi::RegisterWriterMetrics() {
                             stat(&WriterStats::write_nanos, 1e-9));
   metrics_.SetGaugeCallback(
       "cityid_ledger_writer_publish_seconds",
-      "Writer thread time publishing to Kafka (Kafka mode)",
+      "Writer thread time waiting for the publisher (Kafka commits)",
       stat(&WriterStats::publish_nanos, 1e-9));
   metrics_.SetGaugeCallback(
       "cityid_ledger_writer_micros_per_command",

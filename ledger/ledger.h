@@ -63,11 +63,13 @@ struct RocksLogOptions {
 // the PII, the blind index, a fresh resident id) runs before it reaches the
 // writer, on the submitting thread; `decide_nanos` is what is left serial.
 struct WriterStats {
-  uint64_t commands = 0;       // commands the writer decided
-  uint64_t batches = 0;        // group commits attempted
-  uint64_t decide_nanos = 0;   // writer time outside the two waits below
-  uint64_t write_nanos = 0;    // in synced RocksDB writes (WAL + fsync)
-  uint64_t publish_nanos = 0;  // publishing to the vault and event sinks
+  uint64_t commands = 0;      // commands the writer decided
+  uint64_t batches = 0;       // group commits attempted
+  uint64_t decide_nanos = 0;  // writer time outside the two waits below
+  uint64_t write_nanos = 0;   // in synced RocksDB writes (WAL + fsync)
+  // waiting for the publisher thread to catch up (back-pressure; in Kafka
+  // mode, for Kafka commits)
+  uint64_t publish_nanos = 0;
 };
 
 // Validity in days per card type, and the renewal grace period (SPEC §10).

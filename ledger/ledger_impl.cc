@@ -1,5 +1,6 @@
 #include "ledger/ledger_impl.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -19,11 +20,21 @@ constexpr char kVaultOutboxPrefix[] = "vault_outbox/";
 constexpr size_t kVaultBacklogLimit = 1000;
 
 constexpr std::chrono::seconds kRecoveryProbeInterval(1);
-// Batches written locally but not yet answered (Kafka mode) before the
-// writer waits for the publisher.
-constexpr size_t kMaxUnpublishedBatches = 8;
+// Batches written locally but not yet answered (in Kafka mode: not yet
+// committed in Kafka) before the writer waits for the publisher.
+constexpr size_t kMaxUnansweredBatches = 8;
 
 Status ClosedStatus() { return Unavailable("ledger is closed"); }
+
+// A thread running `loop` of `impl`, named (at most 15 characters) for top
+// and perf.
+std::thread NamedThread(const char* name, LedgerImpl* impl,
+                        void (LedgerImpl::*loop)()) {
+  return std::thread([name, impl, loop] {
+    pthread_setname_np(pthread_self(), name);
+    (impl->*loop)();
+  });
+}
 
 // Adds the nanoseconds of its scope to `sum` (writer thread: one writer, so a
 // relaxed add suffices; readers only sample).
@@ -63,13 +74,15 @@ Result<std::unique_ptr<LedgerImpl>> LedgerImpl::Open(
   CITYID_RETURN_IF_ERROR(options.policy.Check());
   std::unique_ptr<LedgerImpl> impl(new LedgerImpl(options));
   CITYID_RETURN_IF_ERROR(impl->Init());
-  impl->writer_ = std::thread([p = impl.get()] { p->WriterLoop(); });
-  if (impl->HasSinks()) {
-    impl->publisher_ = std::thread([p = impl.get()] { p->PublisherLoop(); });
-  }
-  impl->notifier_ = std::thread([p = impl.get()] { p->NotifierLoop(); });
+  impl->writer_ =
+      NamedThread("ledger-writer", impl.get(), &LedgerImpl::WriterLoop);
+  impl->publisher_ =
+      NamedThread("ledger-publish", impl.get(), &LedgerImpl::PublisherLoop);
+  impl->notifier_ =
+      NamedThread("ledger-notify", impl.get(), &LedgerImpl::NotifierLoop);
   if (options.retention_days > 0 && options.retention_sweep_interval > 0) {
-    impl->retention_ = std::thread([p = impl.get()] { p->RetentionLoop(); });
+    impl->retention_ =
+        NamedThread("ledger-retain", impl.get(), &LedgerImpl::RetentionLoop);
   }
   return impl;
 }
@@ -315,11 +328,11 @@ void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
                                   : Result<CommandResult>(committed)});
   }
   const bool publish = committed.ok() && !batch.empty() && HasSinks();
-  if (publish) {
+  {
     // Back-pressure: a publisher that falls behind slows the writer down
     // instead of queueing without bound.
     NanoTimer timer(stat_publish_nanos_);
-    acks_.WaitBelow(kMaxUnpublishedBatches);
+    acks_.WaitBelow(kMaxUnansweredBatches);
   }
   // Accounted before any answer is released, so a caller that got its
   // answer sees its command counted.
@@ -332,15 +345,17 @@ void LedgerImpl::RunBatch(std::vector<Pending>& pending) {
   stat_batches_.fetch_add(1, std::memory_order_relaxed);
   stat_decide_nanos_.fetch_add(total > waited ? total - waited : 0,
                                std::memory_order_relaxed);
+  // The answers are released by the publisher thread, not here: rendering
+  // and sending them is not the writer's work.
   const uint64_t ticket = acks_.Add(std::move(out));
+  std::lock_guard<std::mutex> lock(publish_mu_);
+  PublishJob job{ticket, publish, {}, {}};
   if (publish) {
-    std::lock_guard<std::mutex> lock(publish_mu_);
-    publish_queue_.push_back(
-        PublishJob{ticket, batch.vault_changed(), batch.events()});
-    publish_cv_.notify_one();
-  } else {
-    acks_.Complete(ticket, Status::Ok());
+    job.vault_changed = batch.vault_changed();
+    job.events = batch.events();
   }
+  publish_queue_.push_back(std::move(job));
+  publish_cv_.notify_one();
 }
 
 uint64_t LedgerImpl::WaitedNanos() const {
@@ -352,12 +367,13 @@ bool LedgerImpl::HasSinks() const {
   return options_.sink != nullptr || options_.vault_sink != nullptr;
 }
 
-// Publishes each locally durable batch in order: its vault records
-// (synchronously), then its events (the sink's own thread commits them and
-// completes the batch's ticket). A batch whose vault records could not be
-// published is answered with that error and its events are not handed over:
-// the next batch's publication reads them from the local log first
-// (kafka_publisher.h), so Kafka never misses one.
+// Answers each batch in order. A batch with nothing to publish (embedded
+// mode, a batch of refusals, a failed write) is released at once. Otherwise
+// it publishes the batch's vault records (synchronously), then its events
+// (the sink's own thread commits them and completes the batch's ticket). A
+// batch whose vault records could not be published is answered with that error
+// and its events are not handed over: the next batch's publication reads them
+// from the local log first (kafka_publisher.h), so Kafka never misses one.
 void LedgerImpl::PublisherLoop() {
   for (;;) {
     PublishJob job;
@@ -368,6 +384,10 @@ void LedgerImpl::PublisherLoop() {
       if (publish_queue_.empty()) return;  // stopping and drained
       job = std::move(publish_queue_.front());
       publish_queue_.pop_front();
+    }
+    if (!job.publish) {
+      acks_.Complete(job.ticket, Status::Ok());
+      continue;
     }
     if (options_.vault_sink != nullptr) {
       Status vault = PublishVault(job.vault_changed);

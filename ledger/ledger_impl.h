@@ -6,15 +6,16 @@
 //     index, a fresh resident id), then queues it; reads (ReadEvents, GetCard,
 //     ...) go straight to RocksDB, which only ever holds whole, synced batches.
 //   - the writer: takes up to max_batch queued commands, decides them in a
-//     LedgerBatch, writes ONE synced WriteBatch, and hands the answers to
-//     the AckQueue (ack_queue.h). After a write that deleted vault entries
-//     it compacts them away first. Embedded mode answers at once; with a
-//     sink the batch goes to the publisher and the writer goes on with the
-//     next batch while this one is published.
-//   - the publisher (only with a sink): publishes each batch's changed vault
-//     entries to the vault sink, then hands its events to the sink, whose
-//     own thread commits them and releases the batch's answers (in batch
-//     order: a batch is never answered before an earlier one).
+//     LedgerBatch, writes ONE synced WriteBatch, hands the answers to the
+//     AckQueue (ack_queue.h) and the batch to the publisher, and goes on
+//     with the next batch. After a write that deleted vault entries it
+//     compacts them away first.
+//   - the publisher: releases each batch's answers (rendering and sending
+//     them is not the writer's work); with a sink it first publishes the
+//     batch's changed vault entries to the vault sink, then hands its events
+//     to the sink, whose own thread commits them and releases the answers.
+//     Always in batch order: a batch is never answered before an earlier
+//     one.
 //   - the notifier: runs WaitForEvents callbacks when LastSeq() passes their
 //     mark or their timeout elapses, so a long-poll never blocks the writer.
 //   - the retention timer (only when retention_days > 0 and the sweep
@@ -109,7 +110,8 @@ class LedgerImpl final : public Ledger {
   void RunBatch(std::vector<Pending>& batch);
   // A locally durable batch on its way to the sinks (Kafka mode).
   struct PublishJob {
-    uint64_t ticket = 0;  // in acks_
+    uint64_t ticket = 0;   // in acks_
+    bool publish = false;  // false: only release the answers
     std::vector<std::string> vault_changed;
     std::vector<StoredEvent> events;
   };
@@ -156,7 +158,7 @@ class LedgerImpl final : public Ledger {
   std::condition_variable publish_cv_;
   std::deque<PublishJob> publish_queue_;  // guarded by publish_mu_
   bool publish_stop_ = false;             // guarded by publish_mu_
-  std::thread publisher_;                 // only with a sink
+  std::thread publisher_;
 
   std::mutex waiters_mu_;
   std::condition_variable waiters_cv_;
