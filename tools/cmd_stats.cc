@@ -184,13 +184,14 @@ int Run(const ProjectionFlags& flags) {
   auto release_options =
       ReleaseOptionsFrom(*config, *projection_options, route_options->k);
   if (!release_options.ok()) return Fail(release_options.status());
-  spdlog::info("stats: {}", DescribePolicy(projection_options->policy));
   std::unique_ptr<StatsProjection> projection;
   auto store = OpenStore(*config, *projection_options, &projection);
   if (!store.ok()) return Fail(store.status());
   if (flags.print_fingerprint) {
+    // Only the fingerprint on stdout: tools and tests read it.
     return PrintFingerprint((*store)->position(), projection->Fingerprint());
   }
+  spdlog::info("stats: {}", DescribePolicy(projection_options->policy));
   return Serve(flags, *config, **store, *projection,
                std::move(route_options).value(), *release_options);
 }
