@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "ledger/kafka_log.h"
 #include "schemas/event_codec.h"
 
 namespace cityid::testing {
@@ -140,6 +141,7 @@ Status CreateTopic(const KafkaOptions& options, const std::string& topic,
                    const std::map<std::string, std::string>& config) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  InstallKafkaLogBridge(conf);
   rd_kafka_conf_set(conf, "bootstrap.servers", options.bootstrap.c_str(), err,
                     sizeof err);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
