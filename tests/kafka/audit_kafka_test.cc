@@ -6,7 +6,6 @@
 // not decode, in the middle of what the scanner fetches, is named by its seq
 // and offset after every good event before it was counted.
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -30,13 +29,6 @@ struct AuditRun {
   int exit_code = -1;
   std::string output;
   json::object report;
-};
-
-// A record as a foreign, non-transactional producer appends it.
-struct ForeignRecord {
-  std::string value;
-  std::string key;
-  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // The record of an event re-encoded under another seq (same headers as the
@@ -110,30 +102,9 @@ class AuditKafkaTest : public ::testing::Test {
   // Appends `records` to partition 0 of the events topic with a plain
   // producer; returns the offset of the first.
   int64_t Produce(const std::vector<ForeignRecord>& records) {
-    std::string err;
-    std::unique_ptr<RdKafka::Conf> conf(
-        RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-    EXPECT_EQ(conf->set("bootstrap.servers", shard_.bootstrap, err),
-              RdKafka::Conf::CONF_OK);
-    std::unique_ptr<RdKafka::Producer> producer(
-        RdKafka::Producer::create(conf.get(), err));
-    EXPECT_NE(producer, nullptr) << err;
-    if (producer == nullptr) return -1;
-    const std::string topic = shard_.prefix + "events";
-    int64_t low = 0, next = -1;
-    EXPECT_EQ(producer->query_watermark_offsets(topic, 0, &low, &next, 30000),
-              RdKafka::ERR_NO_ERROR);
-    for (const ForeignRecord& r : records) {
-      RdKafka::Headers* headers = RdKafka::Headers::create();
-      for (const auto& [k, v] : r.headers) headers->add(k, v);
-      EXPECT_EQ(
-          producer->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY,
-                            const_cast<char*>(r.value.data()), r.value.size(),
-                            r.key.data(), r.key.size(), 0, headers, nullptr),
-          RdKafka::ERR_NO_ERROR);
-    }
-    EXPECT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
-    return next;
+    Result<int64_t> first = ProduceForeign(shard_.Options(), 0, records);
+    EXPECT_TRUE(first.ok()) << first.status().ToString();
+    return first.ok() ? *first : -1;
   }
 
   // The audit counted and checked events 1..N (N = last_seq_), then stopped

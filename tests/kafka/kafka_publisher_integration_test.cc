@@ -17,7 +17,9 @@ namespace cityid {
 namespace {
 
 using testing::CreateTopic;
+using testing::ForeignRecord;
 using testing::MakeEvents;
+using testing::ProduceForeign;
 using testing::UniqueKafkaOptions;
 using testing::VectorLog;
 
@@ -256,6 +258,48 @@ TEST(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
   EXPECT_EQ(tail.front().event.seq, 18u);
   auto reader = KafkaEventReader::Open(o);
   EXPECT_EQ(*(*reader)->LastCommittedSeq(), 30u);
+}
+
+// A foreign record that does not decode, claiming seq 13, after 1..12 were
+// published over three partitions and followed by good 14..16: the reader
+// hands out all of 1..12 (whatever partition each sits in) before it stops,
+// and names seq 13 and the record's offset.
+TEST(KafkaMultiPartitionTest, ABadRecordStopsReadingOnlyAfterEveryEarlierSeq) {
+  KafkaOptions o = UniqueKafkaOptions();
+  o.partitions = 3;
+  Status created = EnsureTopics(o);
+  ASSERT_TRUE(created.ok()) << created.ToString();
+  std::vector<StoredEvent> log = MakeEvents(1, 16);
+  auto p = KafkaPublisher::Create(o, VectorLog(&log));
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 1, 12)).ok());
+  std::vector<ForeignRecord> foreign;
+  for (const StoredEvent& e : Slice(log, 13, 16)) {
+    KafkaRecord rec = RecordFor(e, "test").value();
+    foreign.push_back({rec.event.bytes, rec.key, rec.headers});
+  }
+  foreign[0].value = std::string(4, '\xff') + "not an event";
+  Result<int64_t> offset = ProduceForeign(o, 0, {foreign[0]});
+  ASSERT_TRUE(offset.ok()) << offset.status().ToString();
+  ASSERT_TRUE(ProduceForeign(o, 1, {foreign[1], foreign[2]}).ok());
+  ASSERT_TRUE(ProduceForeign(o, 2, {foreign[3]}).ok());
+
+  auto reader = KafkaEventReader::Open(o);
+  ASSERT_TRUE(reader.ok());
+  std::vector<uint64_t> seqs;
+  Status s = (*reader)->ReadAfter(0, [&](KafkaRecord&& r) {
+    seqs.push_back(r.event.seq);
+    return Status::Ok();
+  });
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find(o.EventsTopic() + "/0@" + std::to_string(*offset) +
+                             ": "),
+            std::string::npos)
+      << s.ToString();
+  std::vector<uint64_t> want(12);
+  for (uint64_t i = 0; i < 12; ++i) want[i] = i + 1;
+  EXPECT_EQ(seqs, want);
+  EXPECT_EQ((*reader)->failed_seq(), std::optional<uint64_t>(13));
 }
 
 }  // namespace
