@@ -235,16 +235,32 @@ TEST(KafkaAdminTest, CreatesTopicsWithConfiguredPartitions) {
   EXPECT_EQ(partitions->size(), 3u);
 }
 
-TEST(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
-  KafkaOptions o = UniqueKafkaOptions();
-  o.partitions = 3;
-  Status created = EnsureTopics(o);
-  ASSERT_TRUE(created.ok()) << created.ToString();
-  std::vector<StoredEvent> log = MakeEvents(1, 30);
-  auto p = KafkaPublisher::Create(o, VectorLog(&log));
-  ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 1, 12)).ok());
-  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 13, 30)).ok());
+// Topics of three partitions, `n` events, and a publisher over them.
+class KafkaMultiPartitionTest : public ::testing::Test {
+ protected:
+  void Start(size_t n) {
+    o = UniqueKafkaOptions();
+    o.partitions = 3;
+    Status created = EnsureTopics(o);
+    ASSERT_TRUE(created.ok()) << created.ToString();
+    log = MakeEvents(1, n);
+    auto created_publisher = KafkaPublisher::Create(o, VectorLog(&log));
+    ASSERT_TRUE(created_publisher.ok());
+    publisher = std::move(created_publisher).value();
+  }
+  void Publish(uint64_t first, uint64_t last) {
+    ASSERT_TRUE(PublishAndWait(*publisher, Slice(log, first, last)).ok());
+  }
+
+  KafkaOptions o;
+  std::vector<StoredEvent> log;
+  std::unique_ptr<KafkaPublisher> publisher;
+};
+
+TEST_F(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
+  ASSERT_NO_FATAL_FAILURE(Start(30));
+  Publish(1, 12);
+  Publish(13, 30);
   std::vector<KafkaRecord> got = ReadAll(o);
   ASSERT_EQ(got.size(), 30u);
   std::set<int32_t> partitions;
@@ -264,15 +280,10 @@ TEST(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
 // published over three partitions and followed by good 14..16: the reader
 // hands out all of 1..12 (whatever partition each sits in) before it stops,
 // and names seq 13 and the record's offset.
-TEST(KafkaMultiPartitionTest, ABadRecordStopsReadingOnlyAfterEveryEarlierSeq) {
-  KafkaOptions o = UniqueKafkaOptions();
-  o.partitions = 3;
-  Status created = EnsureTopics(o);
-  ASSERT_TRUE(created.ok()) << created.ToString();
-  std::vector<StoredEvent> log = MakeEvents(1, 16);
-  auto p = KafkaPublisher::Create(o, VectorLog(&log));
-  ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 1, 12)).ok());
+TEST_F(KafkaMultiPartitionTest,
+       ABadRecordStopsReadingOnlyAfterEveryEarlierSeq) {
+  ASSERT_NO_FATAL_FAILURE(Start(16));
+  Publish(1, 12);
   std::vector<ForeignRecord> foreign;
   for (const StoredEvent& e : Slice(log, 13, 16)) {
     KafkaRecord rec = RecordFor(e, "test").value();
