@@ -227,10 +227,13 @@ Status KafkaScanner::SeekAfter(uint64_t after) {
   return Status::Ok();
 }
 
-bool KafkaScanner::AtEnd() const {
-  if (!pending_.empty()) return false;
+bool KafkaScanner::PartitionsAtEnd() const {
   return std::all_of(at_end_.begin(), at_end_.end(),
                      [](const auto& kv) { return kv.second; });
+}
+
+bool KafkaScanner::AtEnd() const {
+  return pending_.empty() && PartitionsAtEnd() && !stop_;
 }
 
 void KafkaScanner::Drain(size_t limit, std::vector<KafkaRecord>& out) {
@@ -255,7 +258,12 @@ KafkaScanner::Consumed KafkaScanner::StopAt(Status status,
 
 bool KafkaScanner::StopReached() const {
   if (!stop_) return false;
-  return partitions_.size() <= 1 || !stop_->seq || last_seq_ + 1 >= *stop_->seq;
+  if (partitions_.size() <= 1 || !stop_->seq) return true;
+  // Every seq before the bad record's was handed out, or none can come: every
+  // partition is at its end with nothing buffered (a hole with records
+  // buffered is CheckGap's, after its grace).
+  return last_seq_ + 1 >= *stop_->seq ||
+         (pending_.empty() && PartitionsAtEnd());
 }
 
 std::optional<uint64_t> KafkaScanner::failed_seq() const {
@@ -312,9 +320,7 @@ KafkaScanner::Consumed KafkaScanner::ConsumeOne(int timeout_ms, size_t limit,
 }
 
 Status KafkaScanner::CheckGap() {
-  const bool all_at_end = std::all_of(at_end_.begin(), at_end_.end(),
-                                      [](const auto& kv) { return kv.second; });
-  if (pending_.empty() || !all_at_end) {
+  if (pending_.empty() || !PartitionsAtEnd()) {
     gap_since_.reset();
     return Status::Ok();
   }

@@ -91,7 +91,7 @@ class KafkaScanner {
                                         bool stop_at_end = false);
 
   // True when, at the last Poll, every partition was at its end (its last
-  // stable offset) and nothing is buffered.
+  // stable offset), nothing is buffered and reading has not stopped.
   bool AtEnd() const;
   // The seq of the last record handed out (or the `after` of SeekAfter).
   uint64_t last_seq() const { return last_seq_; }
@@ -130,6 +130,7 @@ class KafkaScanner {
   Consumed StopAt(Status status, std::optional<uint64_t> seq);
   // True once every good record before the stop has been handed out.
   bool StopReached() const;
+  bool PartitionsAtEnd() const;  // every assigned partition at its end
 
   KafkaOptions options_;
   ScannerOptions scanner_;

@@ -252,6 +252,27 @@ class KafkaMultiPartitionTest : public ::testing::Test {
     ASSERT_TRUE(PublishAndWait(*publisher, Slice(log, first, last)).ok());
   }
 
+  // A whole-history read hands out seqs 1..12 and then stops at the bad
+  // record at `offset` of partition 0, naming `seq`.
+  void ExpectReadStopsAfterTwelve(int64_t offset, uint64_t seq) {
+    auto reader = KafkaEventReader::Open(o);
+    ASSERT_TRUE(reader.ok());
+    std::vector<uint64_t> seqs;
+    Status s = (*reader)->ReadAfter(0, [&](KafkaRecord&& r) {
+      seqs.push_back(r.event.seq);
+      return Status::Ok();
+    });
+    EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+    EXPECT_NE(s.message().find(o.EventsTopic() + "/0@" +
+                               std::to_string(offset) + ": "),
+              std::string::npos)
+        << s.ToString();
+    std::vector<uint64_t> want(12);
+    for (uint64_t i = 0; i < 12; ++i) want[i] = i + 1;
+    EXPECT_EQ(seqs, want);
+    EXPECT_EQ((*reader)->failed_seq(), std::optional<uint64_t>(seq));
+  }
+
   KafkaOptions o;
   std::vector<StoredEvent> log;
   std::unique_ptr<KafkaPublisher> publisher;
@@ -295,22 +316,24 @@ TEST_F(KafkaMultiPartitionTest,
   ASSERT_TRUE(ProduceForeign(o, 1, {foreign[1], foreign[2]}).ok());
   ASSERT_TRUE(ProduceForeign(o, 2, {foreign[3]}).ok());
 
-  auto reader = KafkaEventReader::Open(o);
-  ASSERT_TRUE(reader.ok());
-  std::vector<uint64_t> seqs;
-  Status s = (*reader)->ReadAfter(0, [&](KafkaRecord&& r) {
-    seqs.push_back(r.event.seq);
-    return Status::Ok();
-  });
-  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
-  EXPECT_NE(s.message().find(o.EventsTopic() + "/0@" + std::to_string(*offset) +
-                             ": "),
-            std::string::npos)
-      << s.ToString();
-  std::vector<uint64_t> want(12);
-  for (uint64_t i = 0; i < 12; ++i) want[i] = i + 1;
-  EXPECT_EQ(seqs, want);
-  EXPECT_EQ((*reader)->failed_seq(), std::optional<uint64_t>(13));
+  ExpectReadStopsAfterTwelve(*offset, 13);
+}
+
+// The same with the bad record claiming a seq far beyond the end, and no
+// record after it: nothing can fill 13..999, so reading stops (it does not
+// end cleanly) once every partition is at its end; it names seq 1000.
+TEST_F(KafkaMultiPartitionTest, ABadRecordClaimingAFarSeqStillStopsReading) {
+  ASSERT_NO_FATAL_FAILURE(Start(12));
+  Publish(1, 12);
+  KafkaRecord rec = RecordFor(log.back(), "test").value();
+  ForeignRecord bad{std::string(4, '\xff') + "not an event", rec.key,
+                    rec.headers};
+  for (auto& [k, v] : bad.headers) {
+    if (k == kHeaderSeq) v = "1000";
+  }
+  Result<int64_t> offset = ProduceForeign(o, 0, {bad});
+  ASSERT_TRUE(offset.ok()) << offset.status().ToString();
+  ExpectReadStopsAfterTwelve(*offset, 1000);
 }
 
 }  // namespace
