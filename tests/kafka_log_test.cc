@@ -1,10 +1,15 @@
-// Kafka-mode services with no broker to talk to (bootstrap: a closed loopback
-// port): librdkafka's complaints reach the output as JSON log lines through
-// the log bridge (ledger/kafka_log.h), never as librdkafka's own raw
+// Kafka-mode services with no broker to talk to (bootstrap: a loopback port
+// bound but not listening): librdkafka's complaints reach the output as JSON
+// log lines through the log bridge (ledger/kafka_log.h), never as librdkafka's
+// own raw
 // "%3|<time>|FAC|name| ..." lines, and are collapsed rather than repeated
 // on every reconnect attempt.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <sstream>
@@ -92,16 +97,31 @@ void ExpectOnlyJsonAndBrokerComplaints(const std::string& output,
 class KafkaLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Nothing listens there once FreePort's probe socket is closed.
-    bootstrap_ = "127.0.0.1:" + std::to_string(FreePort());
+    // A port bound but never listened on: connections to it are refused, and
+    // no other process can take it while the test runs.
+    closed_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(closed_, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(closed_, reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+              0);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::getsockname(closed_, reinterpret_cast<sockaddr*>(&addr), &len),
+              0);
+    bootstrap_ = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
     ledger_dir_ = tmp_.Sub("ledger");
     InitDataDir(ledger_dir_);
+  }
+  void TearDown() override {
+    if (closed_ >= 0) ::close(closed_);
   }
   std::vector<std::string> KafkaArgs() const {
     return {"--kafka", bootstrap_, "--set", "kafka.request_timeout_ms=1000"};
   }
 
   TempDir tmp_;
+  int closed_ = -1;
   std::string bootstrap_;
   std::string ledger_dir_;
 };
