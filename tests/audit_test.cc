@@ -299,6 +299,29 @@ TEST_F(AuditEndToEndTest, AFlippedByteIsNamed) {
       << text.output;
 }
 
+TEST_F(AuditEndToEndTest, AGarbageValueMidLogIsNamedAfterEveryGoodEvent) {
+  // A value that is no frame at all in the middle of the log: every event
+  // before and after it is counted and checked; the finding names its seq.
+  const uint64_t bad = last_seq_ / 2;
+  const std::string copy = CopyOfData();
+  Tamper(copy, [bad](rocksdb::DB* db, auto& cf) {
+    ASSERT_TRUE(db->Put({}, cf["events"], Key(bad),
+                        std::string(4, '\xff') + "junk value")
+                    .ok());
+  });
+  AuditRun run = AuditJson(copy);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  json::object report = ReportOf(run);
+  EXPECT_EQ(report.at("events").to_number<uint64_t>(), last_seq_);
+  EXPECT_EQ(report.at("first_altered_seq").to_number<uint64_t>(), bad);
+  const json::array& issues =
+      report.at("checks").at("framing").at("issues").as_array();
+  ASSERT_EQ(issues.size(), 1u) << run.output;
+  EXPECT_EQ(issues[0].at("seq").to_number<uint64_t>(), bad);
+  EXPECT_EQ(issues[0].at("detail").as_string(),
+            "seq " + std::to_string(bad) + ": body length over the limit");
+}
+
 TEST_F(AuditEndToEndTest, ARemovedEventIsNamed) {
   const std::string copy = CopyOfData();
   Tamper(copy, [](rocksdb::DB* db, auto& cf) {

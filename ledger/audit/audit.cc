@@ -139,11 +139,12 @@ void Auditor::SetExport(std::function<void(const boost::json::object&)> sink) {
   s_->export_sink = std::move(sink);
 }
 
-void Auditor::ReadFailed(const Status& status) {
-  s_->Fail(kCheckContinuity, s_->expected_seq,
-           "reading stopped at seq " + Str(s_->expected_seq) + ": " +
-               status.ToString());
-  s_->Altered(s_->expected_seq);
+void Auditor::ReadFailed(const Status& status, std::optional<uint64_t> seq) {
+  const uint64_t at = seq.value_or(s_->expected_seq);
+  s_->Fail(kCheckContinuity, at,
+           "reading stopped at seq " + Str(at) + ": " + status.ToString());
+  // A record claiming a later seq still stands where expected_seq belongs.
+  s_->Altered(std::min(at, s_->expected_seq));
 }
 
 namespace {

@@ -182,8 +182,12 @@ class Auditor {
   // After the events, optional. A storage error is recorded as a failure of
   // the erasure check.
   void CheckVault(const VaultContents& vault);
-  // A source error that ended reading early (e.g. Kafka found a gap).
-  void ReadFailed(const Status& status);
+  // A source error that ended reading early (e.g. Kafka found a gap or a
+  // record that does not decode). `seq`: the seq the failure stands at (a
+  // bad record's own seq); default: the one after the last event added.
+  // The finding names that seq; the first altered seq is at most it.
+  void ReadFailed(const Status& status,
+                  std::optional<uint64_t> seq = std::nullopt);
 
   AuditReport Finish();
 

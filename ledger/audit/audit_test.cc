@@ -196,6 +196,58 @@ TEST_F(AuditTest, AByteFlippedInAStoredEventNamesItsSeq) {
   EXPECT_FALSE(r.latest_checkpoint_matches);
 }
 
+TEST_F(AuditTest, AGarbageValueMidLogIsNamedAndEveryOtherEventChecked) {
+  // A value that is no frame (length field over the limit) in the middle of
+  // the log: every event before and after it is still counted and checked.
+  const uint64_t bad = last_seq_ / 2;
+  ASSERT_GT(bad, 1u);
+  { RawDb(data_).Put("events", Key(bad), std::string(4, '\xff') + "garbage"); }
+  AuditReport r = Audit();
+  EXPECT_FALSE(r.Passed());
+  EXPECT_EQ(r.events, last_seq_) << Issues(r);
+  EXPECT_EQ(r.last_seq, last_seq_);
+  EXPECT_EQ(r.first_altered_seq, bad) << Issues(r);
+  uint64_t decoded = 0;
+  for (const auto& [type, n] : r.by_type) decoded += n;
+  EXPECT_EQ(decoded, last_seq_ - 1);
+  const AuditCheck& framing = r.checks.at("framing");
+  EXPECT_EQ(framing.state, AuditCheck::State::kFail);
+  ASSERT_EQ(framing.issues.size(), 1u);
+  EXPECT_EQ(framing.issues[0].seq, bad);
+  EXPECT_EQ(framing.issues[0].detail,
+            "seq " + std::to_string(bad) + ": body length over the limit");
+  EXPECT_EQ(StateOf(r, "continuity"), AuditCheck::State::kPass);
+}
+
+TEST_F(AuditTest, AReadStoppedByABadRecordNamesTheSeqItClaims) {
+  // As `cityid audit --kafka` reports a record that does not decode: the
+  // finding names the seq the source gives; a record claiming a later seq
+  // still makes the first altered seq the one it stands in place of.
+  auto snap = LedgerSnapshot::Open(data_).value();
+  auto replay = [&](uint64_t upto, uint64_t claimed) {
+    Auditor a(options_);
+    EXPECT_TRUE(snap->ForEachEvent([&](uint64_t seq, std::string_view bytes) {
+                      if (seq <= upto) a.AddEvent({seq, bytes});
+                      return Status::Ok();
+                    })
+                    .ok());
+    a.ReadFailed(Corruption("record t.events/0@77: bad"), claimed);
+    return a.Finish();
+  };
+  AuditReport at = replay(4, 5);
+  EXPECT_EQ(at.events, 4u);
+  EXPECT_EQ(at.first_altered_seq, 5u);
+  const AuditCheck& c = at.checks.at("continuity");
+  ASSERT_EQ(c.issues.size(), 1u);
+  EXPECT_EQ(c.issues[0].seq, 5u);
+  EXPECT_EQ(c.issues[0].detail,
+            "reading stopped at seq 5: corruption: record t.events/0@77: bad");
+
+  AuditReport later = replay(4, 9);
+  EXPECT_EQ(later.first_altered_seq, 5u);
+  EXPECT_EQ(later.checks.at("continuity").issues.at(0).seq, 9u);
+}
+
 TEST_F(AuditTest, ARemovedEventNamesItsSeq) {
   { RawDb(data_).Delete("events", Key(5)); }
   AuditReport r = Audit();

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <future>
 
+#include "stream/kafka/kafka_log.h"
 #include "stream/kafka/kafka_reader.h"
 #include "tests/kafka/kafka_test_util.h"
 
@@ -29,6 +30,7 @@ class MockCluster {
   explicit MockCluster(int brokers) {
     char err[256];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    InstallKafkaLogBridge(conf);
     rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
     host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     cluster_ = rd_kafka_mock_cluster_new(host_, brokers);

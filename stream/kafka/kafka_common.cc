@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "base/clock.h"
+#include "stream/kafka/kafka_log.h"
 #include "schemas/event_codec.h"
 
 namespace cityid {
@@ -103,6 +104,7 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
     const std::map<std::string, std::string>& defaults) {
   std::unique_ptr<RdKafka::Conf> conf(
       RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  InstallKafkaLogBridge(*conf);  // before any handle: no stderr lines
   std::map<std::string, std::string> all = defaults;
   if (!options.bootstrap.empty()) all["bootstrap.servers"] = options.bootstrap;
   for (const auto& [k, v] : options.client_config) all[k] = v;

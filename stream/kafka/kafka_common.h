@@ -99,7 +99,8 @@ Result<uint64_t> SeqOfMessage(RdKafka::Message& message);
 
 // A Conf of the given type ("producer" or "consumer" properties both go into a
 // global Conf) with bootstrap.servers and options.client_config applied after
-// `defaults`. kInvalidArgument names the property librdkafka rejected.
+// `defaults`, and librdkafka's log and error callbacks routed to spdlog
+// (kafka_log.h). kInvalidArgument names the property librdkafka rejected.
 Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
     const KafkaOptions& options,
     const std::map<std::string, std::string>& defaults);

@@ -39,10 +39,18 @@ class KafkaEventReader {
   // Calls `fn` for every committed record with seq > after, in seq order, up
   // to the end of the topic as it is during the call. Returns OK at the end;
   // the first non-OK status `fn` returns; kCorruption when the first record
-  // is not after+1 or a seq is missing, or a record does not decode;
-  // kUnavailable when the cluster cannot be reached.
+  // is not after+1 or a seq is missing, or a record does not decode (`fn`
+  // has then been called for every good record before it, and failed_seq()
+  // names the seq it stands at); kUnavailable when the cluster cannot be
+  // reached.
   Status ReadAfter(uint64_t after,
                    const std::function<Status(KafkaRecord&&)>& fn);
+
+  // After ReadAfter or ReadSeq returned kCorruption from the topic: the seq
+  // the bad record claims in its cityid_seq header, or, when it has none or
+  // a seq is missing, the seq it stands in place of (last good + 1).
+  // nullopt otherwise.
+  std::optional<uint64_t> failed_seq() const { return scanner_->failed_seq(); }
 
  private:
   explicit KafkaEventReader(std::unique_ptr<KafkaScanner> scanner);

@@ -98,6 +98,7 @@ Status KafkaScanner::Assign(const std::map<int32_t, int64_t>& offsets) {
   for (const auto& [p, off] : offsets) at_end_[p] = false;
   pending_.clear();
   gap_since_.reset();
+  stop_.reset();
   return Status::Ok();
 }
 
@@ -226,10 +227,13 @@ Status KafkaScanner::SeekAfter(uint64_t after) {
   return Status::Ok();
 }
 
-bool KafkaScanner::AtEnd() const {
-  if (!pending_.empty()) return false;
+bool KafkaScanner::PartitionsAtEnd() const {
   return std::all_of(at_end_.begin(), at_end_.end(),
                      [](const auto& kv) { return kv.second; });
+}
+
+bool KafkaScanner::AtEnd() const {
+  return pending_.empty() && PartitionsAtEnd() && !stop_;
 }
 
 void KafkaScanner::Drain(size_t limit, std::vector<KafkaRecord>& out) {
@@ -243,26 +247,60 @@ void KafkaScanner::Drain(size_t limit, std::vector<KafkaRecord>& out) {
   }
 }
 
-Result<KafkaScanner::Consumed> KafkaScanner::ConsumeOne(
-    int timeout_ms, size_t limit, std::vector<KafkaRecord>& out) {
+KafkaScanner::Consumed KafkaScanner::StopAt(Status status,
+                                            std::optional<uint64_t> seq) {
+  // A stop without a seq is due at once, so nothing is consumed after it; a
+  // later one with a smaller seq (another partition) comes first.
+  if (!stop_ || (stop_->seq && (!seq || *seq < *stop_->seq)))
+    stop_ = Stop{std::move(status), seq};
+  return Consumed::kStopped;
+}
+
+bool KafkaScanner::StopReached() const {
+  if (!stop_) return false;
+  if (partitions_.size() <= 1 || !stop_->seq) return true;
+  // Every seq before the bad record's was handed out, or none can come: every
+  // partition is at its end with nothing buffered (a hole with records
+  // buffered is CheckGap's, after its grace).
+  return last_seq_ + 1 >= *stop_->seq ||
+         (pending_.empty() && PartitionsAtEnd());
+}
+
+std::optional<uint64_t> KafkaScanner::failed_seq() const {
+  if (!StopReached()) return std::nullopt;
+  return stop_->seq ? *stop_->seq : last_seq_ + 1;
+}
+
+KafkaScanner::Consumed KafkaScanner::ConsumeOne(int timeout_ms, size_t limit,
+                                                std::vector<KafkaRecord>& out) {
   std::unique_ptr<RdKafka::Message> m(consumer_->consume(timeout_ms));
   switch (m->err()) {
     case RdKafka::ERR_NO_ERROR: {
-      CITYID_ASSIGN_OR_RETURN(KafkaRecord rec, RecordFromMessage(*m));
       at_end_[m->partition()] = false;
       last_error_.clear();
-      const uint64_t seq = rec.event.seq;
+      Result<KafkaRecord> rec = RecordFromMessage(*m);
+      if (!rec.ok()) {
+        Result<uint64_t> claimed = SeqOfMessage(*m);
+        return StopAt(rec.status(), claimed.ok()
+                                        ? std::optional<uint64_t>(*claimed)
+                                        : std::nullopt);
+      }
+      const uint64_t seq = rec->event.seq;
       if (seq <= last_seq_) return Consumed::kRecord;  // already handed out
       if (partitions_.size() <= 1 && seq != last_seq_ + 1) {
-        return Corruption("kafka " + topic_ + ": seq " + std::to_string(seq) +
-                          " follows seq " + std::to_string(last_seq_));
+        return StopAt(
+            Corruption("kafka " + topic_ + ": seq " + std::to_string(seq) +
+                       " follows seq " + std::to_string(last_seq_)),
+            std::nullopt);
       }
-      pending_.emplace(seq, std::move(rec));
+      pending_.emplace(seq, std::move(*rec));
       if (pending_.size() > scanner_.max_buffered) {
-        return Corruption("kafka " + topic_ + ": seq " +
-                          std::to_string(last_seq_ + 1) + " missing while " +
-                          std::to_string(pending_.size()) +
-                          " later are buffered");
+        Drain(limit, out);
+        return StopAt(
+            Corruption("kafka " + topic_ + ": seq " +
+                       std::to_string(last_seq_ + 1) + " missing while " +
+                       std::to_string(pending_.size()) + " later are buffered"),
+            std::nullopt);
       }
       Drain(limit, out);
       return Consumed::kRecord;
@@ -273,7 +311,8 @@ Result<KafkaScanner::Consumed> KafkaScanner::ConsumeOne(
     case RdKafka::ERR__TIMED_OUT:
       return Consumed::kNothing;
     case RdKafka::ERR__AUTO_OFFSET_RESET:
-      return Corruption("kafka " + topic_ + ": " + m->errstr());
+      return StopAt(Corruption("kafka " + topic_ + ": " + m->errstr()),
+                    std::nullopt);
     default:  // transport and broker errors: the client retries by itself
       last_error_ = m->errstr();
       return Consumed::kNothing;
@@ -281,9 +320,7 @@ Result<KafkaScanner::Consumed> KafkaScanner::ConsumeOne(
 }
 
 Status KafkaScanner::CheckGap() {
-  const bool all_at_end = std::all_of(at_end_.begin(), at_end_.end(),
-                                      [](const auto& kv) { return kv.second; });
-  if (pending_.empty() || !all_at_end) {
+  if (pending_.empty() || !PartitionsAtEnd()) {
     gap_since_.reset();
     return Status::Ok();
   }
@@ -303,16 +340,19 @@ Result<std::vector<KafkaRecord>> KafkaScanner::Poll(size_t limit, Micros wait,
   std::vector<KafkaRecord> out;
   Drain(limit, out);
   const auto deadline = After(wait);
-  while (out.size() < limit && !(stop_at_end && AtEnd())) {
+  while (out.size() < limit && !StopReached() && !(stop_at_end && AtEnd())) {
     // Wait for the first record; after that take only what is already here.
     const int timeout = out.empty() ? RemainingMs(deadline) : 0;
-    CITYID_ASSIGN_OR_RETURN(Consumed what, ConsumeOne(timeout, limit, out));
-    CITYID_RETURN_IF_ERROR(CheckGap());
+    Consumed what = ConsumeOne(timeout, limit, out);
+    if (Status gap = CheckGap(); !gap.ok())
+      what = StopAt(std::move(gap), std::nullopt);
     if (what == Consumed::kNothing &&
         (!out.empty() || RemainingMs(deadline) == 0))
       break;
     if (out.empty() && RemainingMs(deadline) == 0) break;
   }
+  // The records before a stop go out first; the stop itself on the next call.
+  if (out.empty() && StopReached()) return stop_->status;
   if (out.empty() && !last_error_.empty())
     return KafkaUnavailable("read " + topic_, last_error_);
   return out;

@@ -19,6 +19,13 @@
 // and the hole persisted for `gap_grace` (markers of one transaction reach
 // partitions at slightly different times).
 //
+// Stopping: a record that cannot be read (no decimal cityid_seq header, a
+// value that does not decode, a value whose seq differs from its header) or a
+// hole ends the sequence, but never the records before it: Poll first hands
+// out every good record that precedes it (with several partitions, every
+// record up to the bad record's cityid_seq), and only the next Poll returns
+// kCorruption; failed_seq() then names the seq the failure stands at.
+//
 // Threading: one thread at a time (not thread-safe). Owns its consumer.
 #ifndef CITYID_STREAM_KAFKA_KAFKA_SCANNER_H_
 #define CITYID_STREAM_KAFKA_KAFKA_SCANNER_H_
@@ -74,18 +81,24 @@ class KafkaScanner {
   // Up to `limit` records continuing the sequence (seq last_seq()+1, +2, ...),
   // waiting up to `wait` for the first; an empty vector when none arrived.
   // Records with seq <= last_seq() are skipped. kCorruption for a gap or an
-  // undecodable record; kUnavailable when nothing arrived and the cluster
-  // reported an error meanwhile. With stop_at_end, returns as soon as every
+  // undecodable record, once every good record before it has been returned
+  // (see Stopping above; the same kCorruption again on every later call until
+  // SeekAfter); kUnavailable when nothing arrived and the cluster reported an
+  // error meanwhile. With stop_at_end, returns as soon as every
   // partition is at its end instead of waiting for new records. Requires a
   // prior SeekAfter().
   Result<std::vector<KafkaRecord>> Poll(size_t limit, Micros wait,
                                         bool stop_at_end = false);
 
   // True when, at the last Poll, every partition was at its end (its last
-  // stable offset) and nothing is buffered.
+  // stable offset), nothing is buffered and reading has not stopped.
   bool AtEnd() const;
   // The seq of the last record handed out (or the `after` of SeekAfter).
   uint64_t last_seq() const { return last_seq_; }
+  // After Poll returned kCorruption: the seq the failure stands at (a bad
+  // record's cityid_seq, or last_seq()+1 when it has none or for a gap);
+  // nullopt otherwise.
+  std::optional<uint64_t> failed_seq() const;
 
  private:
   struct Probe {
@@ -102,12 +115,22 @@ class KafkaScanner {
   Result<std::optional<Probe>> ProbeAt(int32_t partition, int64_t offset);
   Result<int64_t> FirstOffsetAfterSeq(int32_t partition, uint64_t after);
   Result<uint64_t> TailMaxSeq(int32_t partition);
-  enum class Consumed { kRecord, kEnd, kNothing };
+  // Why reading stopped: a bad record (where, its readable seq) or a gap.
+  struct Stop {
+    Status status;
+    std::optional<uint64_t> seq;  // nullopt: stands at last_seq_ + 1
+  };
+  enum class Consumed { kRecord, kEnd, kNothing, kStopped };
   // Consumes one message or event; appends ready records to `out`.
-  Result<Consumed> ConsumeOne(int timeout_ms, size_t limit,
-                              std::vector<KafkaRecord>& out);
+  Consumed ConsumeOne(int timeout_ms, size_t limit,
+                      std::vector<KafkaRecord>& out);
   void Drain(size_t limit, std::vector<KafkaRecord>& out);
   Status CheckGap();
+  // Records why reading stops (the first reason wins); kStopped.
+  Consumed StopAt(Status status, std::optional<uint64_t> seq);
+  // True once every good record before the stop has been handed out.
+  bool StopReached() const;
+  bool PartitionsAtEnd() const;  // every assigned partition at its end
 
   KafkaOptions options_;
   ScannerOptions scanner_;
@@ -118,7 +141,8 @@ class KafkaScanner {
   std::map<uint64_t, KafkaRecord> pending_;  // reorder buffer (seq -> record)
   uint64_t last_seq_ = 0;
   std::optional<Micros> gap_since_;
-  std::string last_error_;  // last client error since progress
+  std::string last_error_;    // last client error since progress
+  std::optional<Stop> stop_;  // set by a bad record or a gap; SeekAfter clears
 };
 
 }  // namespace cityid

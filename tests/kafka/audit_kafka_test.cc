@@ -2,9 +2,10 @@
 // the history a Kafka-mode ledger published audits clean (alone, with a
 // checkpoint fetched from the ledger, and with the ledger's data directory
 // for checkpoints, stored tree and vault); a record carrying PII in a header
-// fails the audit without the value being printed.
+// fails the audit without the value being printed; a foreign record that does
+// not decode, in the middle of what the scanner fetches, is named by its seq
+// and offset after every good event before it was counted.
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -29,6 +30,26 @@ struct AuditRun {
   std::string output;
   json::object report;
 };
+
+// The record of an event re-encoded under another seq (same headers as the
+// ledger's, cityid_seq included).
+ForeignRecord Reencoded(const StoredEvent& like, uint64_t seq) {
+  Event e = DecodeEvent(like.bytes).value();
+  e.seq = seq;
+  KafkaRecord rec =
+      RecordFor({e.seq, EncodeEvent(e)}, "cityid/ledger/0").value();
+  return {rec.event.bytes, rec.key, rec.headers};
+}
+
+// The issues of one check of a JSON report, joined by newlines.
+std::string IssuesOf(const json::object& report, const char* check) {
+  std::string all;
+  for (const json::value& i :
+       report.at("checks").at(check).at("issues").as_array()) {
+    all += std::string(i.at("detail").as_string()) + "\n";
+  }
+  return all;
+}
 
 class AuditKafkaTest : public ::testing::Test {
  protected:
@@ -78,6 +99,32 @@ class AuditKafkaTest : public ::testing::Test {
     return run;
   }
 
+  // Appends `records` to partition 0 of the events topic with a plain
+  // producer; returns the offset of the first.
+  int64_t Produce(const std::vector<ForeignRecord>& records) {
+    Result<int64_t> first = ProduceForeign(shard_.Options(), 0, records);
+    EXPECT_TRUE(first.ok()) << first.status().ToString();
+    return first.ok() ? *first : -1;
+  }
+
+  // The audit counted and checked events 1..N (N = last_seq_), then stopped
+  // at a bad record it names as `seq`, with `where` (its offset and problem)
+  // in the finding.
+  void ExpectStoppedAt(const AuditRun& run, uint64_t seq,
+                       const std::string& where) {
+    ASSERT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_EQ(run.report.at("events").to_number<uint64_t>(), last_seq_)
+        << run.output;
+    EXPECT_EQ(run.report.at("last_seq").to_number<uint64_t>(), last_seq_);
+    EXPECT_EQ(run.report.at("first_altered_seq").to_number<uint64_t>(), seq)
+        << run.output;
+    const std::string issues = IssuesOf(run.report, "continuity");
+    EXPECT_NE(issues.find("reading stopped at seq " + std::to_string(seq) +
+                          ": corruption: record " + shard_.prefix + where),
+              std::string::npos)
+        << issues;
+  }
+
   TempDir tmp_;
   KafkaShard shard_;
   std::string data_;
@@ -116,35 +163,54 @@ TEST_F(AuditKafkaTest, PiiInAHeaderFailsWithoutBeingPrinted) {
   // Re-publish the last event as seq N+1 with one header too many.
   std::vector<KafkaRecord> records = ReadTopic(shard_);
   ASSERT_EQ(records.size(), last_seq_);
-  Event e = DecodeEvent(records.back().event.bytes).value();
-  e.seq = last_seq_ + 1;
-  KafkaRecord rec =
-      RecordFor({e.seq, EncodeEvent(e)}, "cityid/ledger/0").value();
+  ForeignRecord rec = Reencoded(records.back().event, last_seq_ + 1);
   rec.headers.emplace_back("family_name", "Zyxwvut");
 
-  std::string err;
-  std::unique_ptr<RdKafka::Conf> conf(
-      RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  ASSERT_EQ(conf->set("bootstrap.servers", shard_.bootstrap, err),
-            RdKafka::Conf::CONF_OK);
-  std::unique_ptr<RdKafka::Producer> producer(
-      RdKafka::Producer::create(conf.get(), err));
-  ASSERT_NE(producer, nullptr) << err;
-  RdKafka::Headers* headers = RdKafka::Headers::create();
-  for (const auto& [k, v] : rec.headers) headers->add(k, v);
-  ASSERT_EQ(producer->produce(shard_.prefix + "events", 0,
-                              RdKafka::Producer::RK_MSG_COPY,
-                              const_cast<char*>(rec.event.bytes.data()),
-                              rec.event.bytes.size(), rec.key.data(),
-                              rec.key.size(), 0, headers, nullptr),
-            RdKafka::ERR_NO_ERROR);
-  ASSERT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
+  Produce({rec});
 
   AuditRun run = Audit({});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_EQ(run.report.at("checks").at("pii").at("state").as_string(), "fail")
       << run.output;
   EXPECT_EQ(run.output.find("Zyxwvut"), std::string::npos);
+}
+
+// A frame whose length field is over the limit (as in issue 16: a foreign
+// producer's garbage value).
+std::string GarbageValue() {
+  std::string v(64, 'x');
+  for (int i = 0; i < 4; ++i) v[i] = '\xff';
+  return v;
+}
+
+TEST_F(AuditKafkaTest, AGarbageRecordMidFetchIsNamedAfterEveryGoodEvent) {
+  // N good events, then (non-transactional) a garbage record claiming seq
+  // N+1 and three well-formed events N+2..N+4: the bad record sits in the
+  // middle of the scanner's first fetch (one Poll reads up to 1,000).
+  std::vector<KafkaRecord> records = ReadTopic(shard_);
+  ASSERT_EQ(records.size(), last_seq_);
+  ForeignRecord bad = Reencoded(records.back().event, last_seq_ + 1);
+  bad.value = GarbageValue();
+  std::vector<ForeignRecord> foreign = {bad};
+  for (uint64_t seq = last_seq_ + 2; seq <= last_seq_ + 4; ++seq)
+    foreign.push_back(Reencoded(records.back().event, seq));
+  const int64_t offset = Produce(foreign);
+  ASSERT_GT(offset, 0);
+
+  ExpectStoppedAt(Audit({}), last_seq_ + 1,
+                  "events/0@" + std::to_string(offset) +
+                      ": event body length over the limit");
+}
+
+TEST_F(AuditKafkaTest, ARecordWithoutASeqIsNamedByTheSeqItStandsFor) {
+  // No cityid_seq header and a value that does not decode: the record stands
+  // in place of seq N+1.
+  const int64_t offset = Produce({{GarbageValue(), "r_foreign", {}}});
+  ASSERT_GT(offset, 0);
+
+  ExpectStoppedAt(Audit({}), last_seq_ + 1,
+                  "events/0@" + std::to_string(offset) +
+                      " lacks a decimal cityid_seq header");
 }
 
 }  // namespace

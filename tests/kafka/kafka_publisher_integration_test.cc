@@ -17,7 +17,9 @@ namespace cityid {
 namespace {
 
 using testing::CreateTopic;
+using testing::ForeignRecord;
 using testing::MakeEvents;
+using testing::ProduceForeign;
 using testing::UniqueKafkaOptions;
 using testing::VectorLog;
 
@@ -233,16 +235,53 @@ TEST(KafkaAdminTest, CreatesTopicsWithConfiguredPartitions) {
   EXPECT_EQ(partitions->size(), 3u);
 }
 
-TEST(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
-  KafkaOptions o = UniqueKafkaOptions();
-  o.partitions = 3;
-  Status created = EnsureTopics(o);
-  ASSERT_TRUE(created.ok()) << created.ToString();
-  std::vector<StoredEvent> log = MakeEvents(1, 30);
-  auto p = KafkaPublisher::Create(o, VectorLog(&log));
-  ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 1, 12)).ok());
-  ASSERT_TRUE(PublishAndWait(**p, Slice(log, 13, 30)).ok());
+// Topics of three partitions, `n` events, and a publisher over them.
+class KafkaMultiPartitionTest : public ::testing::Test {
+ protected:
+  void Start(size_t n) {
+    o = UniqueKafkaOptions();
+    o.partitions = 3;
+    Status created = EnsureTopics(o);
+    ASSERT_TRUE(created.ok()) << created.ToString();
+    log = MakeEvents(1, n);
+    auto created_publisher = KafkaPublisher::Create(o, VectorLog(&log));
+    ASSERT_TRUE(created_publisher.ok());
+    publisher = std::move(created_publisher).value();
+  }
+  void Publish(uint64_t first, uint64_t last) {
+    ASSERT_TRUE(PublishAndWait(*publisher, Slice(log, first, last)).ok());
+  }
+
+  // A whole-history read hands out seqs 1..12 and then stops at the bad
+  // record at `offset` of partition 0, naming `seq`.
+  void ExpectReadStopsAfterTwelve(int64_t offset, uint64_t seq) {
+    auto reader = KafkaEventReader::Open(o);
+    ASSERT_TRUE(reader.ok());
+    std::vector<uint64_t> seqs;
+    Status s = (*reader)->ReadAfter(0, [&](KafkaRecord&& r) {
+      seqs.push_back(r.event.seq);
+      return Status::Ok();
+    });
+    EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+    EXPECT_NE(s.message().find(o.EventsTopic() + "/0@" +
+                               std::to_string(offset) + ": "),
+              std::string::npos)
+        << s.ToString();
+    std::vector<uint64_t> want(12);
+    for (uint64_t i = 0; i < 12; ++i) want[i] = i + 1;
+    EXPECT_EQ(seqs, want);
+    EXPECT_EQ((*reader)->failed_seq(), std::optional<uint64_t>(seq));
+  }
+
+  KafkaOptions o;
+  std::vector<StoredEvent> log;
+  std::unique_ptr<KafkaPublisher> publisher;
+};
+
+TEST_F(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
+  ASSERT_NO_FATAL_FAILURE(Start(30));
+  Publish(1, 12);
+  Publish(13, 30);
   std::vector<KafkaRecord> got = ReadAll(o);
   ASSERT_EQ(got.size(), 30u);
   std::set<int32_t> partitions;
@@ -256,6 +295,45 @@ TEST(KafkaMultiPartitionTest, EventsSpreadByResidentReadBackInSeqOrder) {
   EXPECT_EQ(tail.front().event.seq, 18u);
   auto reader = KafkaEventReader::Open(o);
   EXPECT_EQ(*(*reader)->LastCommittedSeq(), 30u);
+}
+
+// A foreign record that does not decode, claiming seq 13, after 1..12 were
+// published over three partitions and followed by good 14..16: the reader
+// hands out all of 1..12 (whatever partition each sits in) before it stops,
+// and names seq 13 and the record's offset.
+TEST_F(KafkaMultiPartitionTest,
+       ABadRecordStopsReadingOnlyAfterEveryEarlierSeq) {
+  ASSERT_NO_FATAL_FAILURE(Start(16));
+  Publish(1, 12);
+  std::vector<ForeignRecord> foreign;
+  for (const StoredEvent& e : Slice(log, 13, 16)) {
+    KafkaRecord rec = RecordFor(e, "test").value();
+    foreign.push_back({rec.event.bytes, rec.key, rec.headers});
+  }
+  foreign[0].value = std::string(4, '\xff') + "not an event";
+  Result<int64_t> offset = ProduceForeign(o, 0, {foreign[0]});
+  ASSERT_TRUE(offset.ok()) << offset.status().ToString();
+  ASSERT_TRUE(ProduceForeign(o, 1, {foreign[1], foreign[2]}).ok());
+  ASSERT_TRUE(ProduceForeign(o, 2, {foreign[3]}).ok());
+
+  ExpectReadStopsAfterTwelve(*offset, 13);
+}
+
+// The same with the bad record claiming a seq far beyond the end, and no
+// record after it: nothing can fill 13..999, so reading stops (it does not
+// end cleanly) once every partition is at its end; it names seq 1000.
+TEST_F(KafkaMultiPartitionTest, ABadRecordClaimingAFarSeqStillStopsReading) {
+  ASSERT_NO_FATAL_FAILURE(Start(12));
+  Publish(1, 12);
+  KafkaRecord rec = RecordFor(log.back(), "test").value();
+  ForeignRecord bad{std::string(4, '\xff') + "not an event", rec.key,
+                    rec.headers};
+  for (auto& [k, v] : bad.headers) {
+    if (k == kHeaderSeq) v = "1000";
+  }
+  Result<int64_t> offset = ProduceForeign(o, 0, {bad});
+  ASSERT_TRUE(offset.ok()) << offset.status().ToString();
+  ExpectReadStopsAfterTwelve(*offset, 1000);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tests/kafka/kafka_test_util.h"
 
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <random>
 
+#include "stream/kafka/kafka_log.h"
 #include "schemas/event_codec.h"
 
 namespace cityid::testing {
@@ -140,6 +142,7 @@ Status CreateTopic(const KafkaOptions& options, const std::string& topic,
                    const std::map<std::string, std::string>& config) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  InstallKafkaLogBridge(conf);
   rd_kafka_conf_set(conf, "bootstrap.servers", options.bootstrap.c_str(), err,
                     sizeof err);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -170,6 +173,39 @@ Status CreateTopic(const KafkaOptions& options, const std::string& topic,
   rd_kafka_queue_destroy(q);
   rd_kafka_destroy(rk);
   return s;
+}
+
+Result<int64_t> ProduceForeign(const KafkaOptions& options, int32_t partition,
+                               const std::vector<ForeignRecord>& records) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(
+      RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  InstallKafkaLogBridge(*conf);
+  if (conf->set("bootstrap.servers", options.bootstrap, err) !=
+      RdKafka::Conf::CONF_OK)
+    return InvalidArgument(err);
+  std::unique_ptr<RdKafka::Producer> producer(
+      RdKafka::Producer::create(conf.get(), err));
+  if (!producer) return Internal(err);
+  const std::string topic = options.EventsTopic();
+  int64_t low = 0, next = -1;
+  if (producer->query_watermark_offsets(topic, partition, &low, &next, 30000) !=
+      RdKafka::ERR_NO_ERROR)
+    return Unavailable("watermarks of " + topic);
+  for (const ForeignRecord& r : records) {
+    RdKafka::Headers* headers = RdKafka::Headers::create();
+    for (const auto& [k, v] : r.headers) headers->add(k, v);
+    if (producer->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
+                          const_cast<char*>(r.value.data()), r.value.size(),
+                          r.key.data(), r.key.size(), 0, headers,
+                          nullptr) != RdKafka::ERR_NO_ERROR) {
+      delete headers;
+      return Internal("produce failed");
+    }
+  }
+  if (producer->flush(30000) != RdKafka::ERR_NO_ERROR)
+    return Unavailable("flush timed out");
+  return next;
 }
 
 }  // namespace cityid::testing

@@ -57,6 +57,19 @@ Status CreateTopic(const KafkaOptions& options, const std::string& topic,
                    int partitions,
                    const std::map<std::string, std::string>& config);
 
+// A record as a foreign writer appends it: any value, key and headers.
+struct ForeignRecord {
+  std::string value;
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Appends `records` to one partition of the events topic with a plain
+// (non-transactional) producer, bypassing every check of the publisher.
+// Returns the offset of the first (the partition's end before the call).
+Result<int64_t> ProduceForeign(const KafkaOptions& options, int32_t partition,
+                               const std::vector<ForeignRecord>& records);
+
 }  // namespace cityid::testing
 
 #endif  // CITYID_TESTS_KAFKA_KAFKA_TEST_UTIL_H_

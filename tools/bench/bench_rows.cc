@@ -14,6 +14,7 @@
 #include "base/bytes.h"
 #include "ledger/integrity/merkle.h"
 #include "ledger/kafka/kafka_admin.h"
+#include "stream/kafka/kafka_log.h"
 #include "projections/status_list/compact_list.h"
 #include "projections/status_list/rice_set.h"
 #include "projections/status_list/status_list_jwt.h"
@@ -229,6 +230,7 @@ Result<double> RawProducerRecordsPerSecond(const std::string& bootstrap,
   std::unique_ptr<RdKafka::Conf> conf(
       RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   CountingCallback cb;
+  InstallKafkaLogBridge(*conf);
   if (conf->set("bootstrap.servers", bootstrap, err) !=
           RdKafka::Conf::CONF_OK ||
       conf->set("acks", "all", err) != RdKafka::Conf::CONF_OK ||
@@ -266,6 +268,7 @@ Result<ConsumeFigures> RawConsumerRecordsPerSecond(const std::string& bootstrap,
   std::string err;
   std::unique_ptr<RdKafka::Conf> conf(
       RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  InstallKafkaLogBridge(*conf);
   const std::string group = "bench-raw-" + HexEncode(RandomBytes(4));
   for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
            {"bootstrap.servers", bootstrap},
