@@ -93,19 +93,12 @@ class BackupTest : public ::testing::Test {
   }
 
   // `cityid restore --from-backup` into `target`, with the original's keys
-  // and erasure journal.
-  int Restore(const std::string& target, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"restore",
-                                     "--from-backup",
-                                     dest_,
-                                     "--data",
-                                     target,
-                                     "--set",
-                                     "keys.dir=" + Keys(data_),
-                                     "--journal",
-                                     data_ + ".erasures"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return RunCityid(args, dir_.Sub("restore.log"));
+  // and erasure journal (or `journal`).
+  int Restore(const std::string& target, std::string journal = "") {
+    if (journal.empty()) journal = data_ + ".erasures";
+    return RunCityid({"restore", "--from-backup", dest_, "--data", target,
+                      "--set", "keys.dir=" + Keys(data_), "--journal", journal},
+                     dir_.Sub("restore.log"));
   }
 
   int Audit(const std::string& target) {
@@ -242,7 +235,12 @@ TEST_F(BackupTest, ErasureAfterTheBackupStaysErasedAfterRestore) {
   EXPECT_EQ(ReadFile(data_ + ".erasures"), rid + "\n");
   EXPECT_FALSE(FilesContaining(dest_, *bytes->ciphertext).empty());
 
+  // A journal at the wrong place is refused before anything is restored.
   const std::string target = dir_.Sub("restored");
+  EXPECT_NE(Restore(target, dir_.Sub("nowhere.erasures")), 0);
+  EXPECT_NE(Log("restore.log").find("no erasure journal"), std::string::npos)
+      << Log("restore.log");
+  EXPECT_FALSE(fs::exists(target + "/ledger"));
   ASSERT_EQ(Restore(target), 0) << Log("restore.log");
   EXPECT_NE(Log("restore.log").find("1 erased again"), std::string::npos)
       << Log("restore.log");

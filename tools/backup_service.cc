@@ -33,6 +33,15 @@ Status LedgerBackupService::OnOpen(
     uint64_t last_seq) {
   std::lock_guard<std::mutex> lock(db_mu_);
   db_ = db;
+  // A backup killed mid-way leaves its checkpoint: hard links that could
+  // keep the table files of a resident erased since alive. Gone at start.
+  std::error_code ec;
+  std::filesystem::remove_all(std::filesystem::path(data_dir_) / kStagingSubdir,
+                              ec);
+  if (ec) {
+    return Unavailable("cannot remove a stale backup checkpoint in " +
+                       data_dir_ + ": " + ec.message());
+  }
   return Status::Ok();
 }
 

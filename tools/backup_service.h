@@ -6,7 +6,9 @@
 //    "bytes_added", "pruned", "kept"}                (tools/ledger_backup.h)
 //
 // LedgerBackupService is a LogExtension without column families: it only
-// borrows the DB handle between OnOpen and OnClose.
+// borrows the DB handle between OnOpen and OnClose. OnOpen removes the
+// checkpoint a killed backup left in <data>/backup-staging (its hard links
+// could keep erased residents' table files alive).
 //
 // Threading: Backup may be called from any thread, one at a time (kConflict
 // otherwise). OnClose waits for a running backup to finish, so the DB never

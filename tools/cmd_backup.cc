@@ -140,7 +140,12 @@ Result<BackupReport> TakeBackup(const BackupFlags& flags, const Config& config,
   }
   if (db.status().code() != Code::kUnavailable) return db.status();
   // Locked: a ledger serves this directory.
-  return BackupThroughLedger(flags, config, to, line);
+  Result<BackupReport> report = BackupThroughLedger(flags, config, to, line);
+  if (report.ok() || report.status().code() != Code::kUnavailable)
+    return report;
+  return Unavailable("cannot open the DB (" + db.status().message() +
+                     ") nor ask its ledger (" + report.status().message() +
+                     ")");
 }
 
 int Run(const BackupFlags& flags) {

@@ -162,6 +162,7 @@ int Run(const CommonFlags& flags) {
     return Fail(
         InvalidArgument("backup.journal must lie outside the data "
                         "directory, or backups would carry it"));
+  if (Status s = journal.CreateIfMissing(); !s.ok()) return Fail(s);
   options->on_erased = [&journal](const std::vector<std::string>& ids) {
     return journal.Append(ids);
   };

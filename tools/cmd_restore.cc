@@ -37,6 +37,7 @@ struct RestoreFlags {
   std::optional<uint32_t> backup_id;
   bool force = false;
   std::string journal;
+  bool no_journal = false;
 };
 
 Result<RestoreOptions> RestoreOptionsFrom(const Config& config) {
@@ -92,6 +93,14 @@ int RestoreFromBackup(const RestoreFlags& flags, const Config& config) {
   request.data_dir = LayoutFor(config).data_dir;
   request.backup_id = flags.backup_id;
   request.force = flags.force;
+  // Checked first, so a wrong --journal touches nothing.
+  const std::string journal = ErasureJournalPath(config);
+  if (!flags.no_journal && !std::filesystem::exists(journal)) {
+    return Fail(NotFound("no erasure journal at " + journal +
+                         ": give the original ledger's with --journal "
+                         "(default <its data>.erasures), or --no-journal if "
+                         "it is lost"));
+  }
   ShowProgress("restore: verifying and copying the backup ...");
   auto restored = RestoreLedgerBackup(request);
   ClearProgress();
@@ -100,22 +109,22 @@ int RestoreFromBackup(const RestoreFlags& flags, const Config& config) {
             << restored->last_seq << ") from " << request.from << " into "
             << (std::filesystem::path(request.data_dir) / "ledger").string()
             << "\n";
-  auto replay = ReplayErasureJournal(config, [](uint64_t done, uint64_t all) {
-    ShowProgress("restore: erasure journal " + std::to_string(done) + "/" +
-                 std::to_string(all));
-  });
+  auto replay = ReplayErasureJournal(
+      config, !flags.no_journal, [](uint64_t done, uint64_t all) {
+        ShowProgress("restore: erasure journal " + std::to_string(done) + "/" +
+                     std::to_string(all));
+      });
   ClearProgress();
   if (!replay.ok()) {
     std::cout << "the erasure journal is NOT yet re-applied: serve nothing "
                  "from this directory before it is\n";
     return Fail(replay.status());
   }
-  std::cout << "erasure journal " << ErasureJournalPath(config) << ": "
-            << replay->journaled << " residents, " << replay->erased_again
-            << " erased again, " << replay->already_erased
-            << " already erased in the backup, " << replay->unknown
-            << " enrolled after it; the ledger is at seq " << replay->last_seq
-            << "\n";
+  std::cout << "erasure journal " << journal << ": " << replay->journaled
+            << " residents, " << replay->erased_again << " erased again, "
+            << replay->already_erased << " already erased in the backup, "
+            << replay->unknown << " enrolled after it; the ledger is at seq "
+            << replay->last_seq << "\n";
   return 0;
 }
 
@@ -159,6 +168,9 @@ void AddRestoreCommand(CLI::App* app) {
   cmd->add_option("--journal", flags->journal,
                   "the erasure journal to re-apply (default: backup.journal, "
                   "else <data>.erasures)");
+  cmd->add_flag("--no-journal", flags->no_journal,
+                "restore even though the erasure journal is missing (lost "
+                "with the disk): erasures after the backup are NOT re-applied");
   cmd->callback([flags] { throw CLI::RuntimeError(Run(*flags)); });
 }
 

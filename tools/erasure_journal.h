@@ -32,6 +32,11 @@ class ErasureJournal {
   // error; a failed append may leave a partial last line, which Read skips.
   Status Append(const std::vector<std::string>& resident_ids);
 
+  // Creates the journal, empty, when it does not exist (the ledger does at
+  // start), so that a missing journal means a wrong path, not "no erasure
+  // yet". kUnavailable on an I/O error.
+  Status CreateIfMissing() { return Append({}); }
+
   // The ids in the journal, in order, without duplicates; an empty list when
   // the file does not exist. kUnavailable when it cannot be read.
   static Result<std::vector<std::string>> Read(const std::string& path);

@@ -47,6 +47,16 @@ TEST_F(ErasureJournalTest, AMissingJournalIsEmptyAndATornLastLineIsSkipped) {
   EXPECT_EQ(*ids, std::vector<std::string>{"r_a"});
 }
 
+TEST_F(ErasureJournalTest, CreateIfMissingMakesAnEmptyJournalAndKeepsOne) {
+  ErasureJournal journal(path_);
+  ASSERT_TRUE(journal.CreateIfMissing().ok());
+  EXPECT_TRUE(fs::exists(path_));
+  EXPECT_TRUE(ErasureJournal::Read(path_)->empty());
+  ASSERT_TRUE(journal.Append({"r_a"}).ok());
+  ASSERT_TRUE(journal.CreateIfMissing().ok());
+  EXPECT_EQ(*ErasureJournal::Read(path_), std::vector<std::string>{"r_a"});
+}
+
 TEST_F(ErasureJournalTest, AnUnwritablePlaceIsUnavailable) {
   ErasureJournal journal(dir_ + "/no/such/dir/var.erasures");
   EXPECT_EQ(journal.Append({"r_a"}).code(), Code::kUnavailable);

@@ -41,10 +41,16 @@ Status EraseAgain(Ledger& ledger, const std::string& id,
 }  // namespace
 
 Result<ErasureReplayReport> ReplayErasureJournal(
-    const Config& config,
+    const Config& config, bool require_journal,
     const std::function<void(uint64_t, uint64_t)>& progress) {
+  const std::string path = ErasureJournalPath(config);
+  if (require_journal && !std::filesystem::exists(path)) {
+    return NotFound("no erasure journal at " + path +
+                    ": give the original ledger's with --journal (default "
+                    "<its data>.erasures), or --no-journal if it is lost");
+  }
   CITYID_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                          ErasureJournal::Read(ErasureJournalPath(config)));
+                          ErasureJournal::Read(path));
   ErasureReplayReport report;
   report.journaled = ids.size();
   CITYID_ASSIGN_OR_RETURN(LedgerOptions options, LedgerOptionsFrom(config));

@@ -27,13 +27,15 @@ struct ErasureReplayReport {
 
 // Opens the ledger of `config`'s data directory (its keys from keys.dir /
 // kek.file, as `cityid ledger` does), erases, signs a checkpoint, closes.
-// Errors: the journal unreadable (kUnavailable), the ledger not openable
-// (its Open errors; a missing KEK names kek.file), an erase refused for
-// another reason than 404/410 (that status; replay stops there, the ones
-// before it are durable, and running restore's replay again finishes it).
+// Errors: no journal at its path (kNotFound: every ledger creates its
+// journal at start, so a missing one means the wrong path; `require_journal`
+// false accepts it as empty), the journal unreadable (kUnavailable), the ledger
+// not openable (its Open errors; a missing KEK names kek.file), an erase
+// refused for another reason than 404/410 (that status; replay stops there, the
+// ones before it are durable, and running restore's replay again finishes it).
 // `progress(done, total)` may be empty.
 Result<ErasureReplayReport> ReplayErasureJournal(
-    const Config& config,
+    const Config& config, bool require_journal,
     const std::function<void(uint64_t, uint64_t)>& progress);
 
 }  // namespace cityid
