@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <future>
 
+#include "api/backup_routes.h"
 #include "api/http_server.h"
 #include "api/ledger_routes.h"
 #include "api/openapi_testing.h"
@@ -237,6 +238,10 @@ TEST_F(IntegrityRoutesTest, TheLedgersRoutesMatchOpenApi) {
   Router router(&metrics);
   RegisterLedgerRoutes(router, *ledger_, tokens, metrics);
   RegisterIntegrityRoutes(router, *merkle_.tree(), *checkpointer_);
+  BackupRoutes backups([](const std::string&) -> Result<std::string> {
+    return Unavailable("not in this test");
+  });
+  backups.Register(router, tokens);
   testing_util::ExpectRoutesMatchOpenApi(router, "ledger");
 }
 

@@ -153,6 +153,13 @@ struct LedgerOptions {
   std::vector<LogExtension*> extensions;
   // Block cache and bloom filters of the ledger's DB (rocksdb_log.h).
   RocksLogOptions storage;
+  // Called on the writer thread with the ids of the residents a batch
+  // erased (request or retention), after the batch is durable and before any
+  // of its commands is answered: tools/ keeps the erasure journal with it
+  // (SPEC §14, tools/erasure_journal.h). A non-OK status answers the batch's
+  // commands with kUnavailable (their events stay durable, as when a sink
+  // fails). Null: none.
+  std::function<Status(const std::vector<std::string>& resident_ids)> on_erased;
 };
 
 class Ledger {

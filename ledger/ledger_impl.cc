@@ -428,12 +428,27 @@ Status LedgerImpl::CommitLocally(LedgerBatch& batch) {
           key, compacted.ok() ? " and compacted" : "", batch.last_seq());
     }
   }
+  Status journaled = JournalErasures(batch);
   last_seq_.store(batch.last_seq());
   {
     std::lock_guard<std::mutex> lock(waiters_mu_);
     waiters_cv_.notify_all();
   }
-  return Status::Ok();
+  return journaled;
+}
+
+Status LedgerImpl::JournalErasures(const LedgerBatch& batch) const {
+  if (!options_.on_erased) return Status::Ok();
+  std::vector<std::string> ids;
+  for (const auto& [cf, key] : batch.erased_keys()) {
+    if (cf == Cf::kVaultKeys) ids.push_back(key);
+  }
+  if (ids.empty()) return Status::Ok();
+  Status s = options_.on_erased(ids);
+  if (s.ok()) return s;
+  spdlog::error("ledger: erasure journal not written (batch up to seq {}): {}",
+                batch.last_seq(), s.ToString());
+  return Unavailable("erasure is durable but not journaled: " + s.message());
 }
 
 Status LedgerImpl::WriteBatch(LedgerBatch& batch) {

@@ -124,6 +124,9 @@ class LedgerImpl final : public Ledger {
   // Writes (synced) and compacts; the status every successful command gets
   // in embedded mode. Kafka mode answers once the batch is published too.
   Status CommitLocally(LedgerBatch& batch);
+  // Hands the batch's erased residents to options_.on_erased (durable
+  // batch, answers not yet released); kUnavailable when it fails.
+  Status JournalErasures(const LedgerBatch& batch) const;
   Status WriteBatch(LedgerBatch& batch);
   Status PublishVault(const std::vector<std::string>& changed);
   // Writer thread: a failed write, or a pending RocksDB background error.

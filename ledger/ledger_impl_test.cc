@@ -320,3 +320,50 @@ TEST_F(LedgerTest, SubmitAfterCloseIsUnavailable) {
 
 }  // namespace
 }  // namespace cityid
+
+namespace cityid {
+namespace {
+
+using testing_util::Ctx;
+using testing_util::LedgerTest;
+
+TEST_F(LedgerTest, ErasuresReachTheHookBeforeTheyAreAnswered) {
+  std::vector<std::string> journaled;
+  std::atomic<bool> answered{false};
+  options_.on_erased = [&](const std::vector<std::string>& ids) {
+    EXPECT_FALSE(answered.load()) << "the erase was answered first";
+    journaled.insert(journaled.end(), ids.begin(), ids.end());
+    return Status::Ok();
+  };
+  Reopen();
+  const std::string rid = Enroll();
+  Enroll("Bea", "Ruiz");
+  EXPECT_TRUE(journaled.empty()) << "enrollments are not erasures";
+  std::promise<Result<CommandResult>> done;
+  ledger_->Submit(EraseResidentCommand{rid, "request"}, Ctx(),
+                  [&](Result<CommandResult> r) {
+                    answered = true;
+                    done.set_value(std::move(r));
+                  });
+  auto erased = done.get_future().get();
+  ASSERT_TRUE(erased.ok()) << erased.status().ToString();
+  EXPECT_EQ(journaled, std::vector<std::string>{rid});
+}
+
+TEST_F(LedgerTest, AFailedErasureHookAnswersUnavailableButTheEraseHolds) {
+  options_.on_erased = [](const std::vector<std::string>&) {
+    return Unavailable("journal disk gone");
+  };
+  Reopen();
+  const std::string rid = Enroll();
+  auto erased = ledger_->Execute(EraseResidentCommand{rid, "request"}, Ctx());
+  EXPECT_EQ(erased.status().code(), Code::kUnavailable);
+  EXPECT_EQ(ledger_->Execute(ReadResidentCommand{rid, "check"}, Ctx())
+                .status()
+                .code(),
+            Code::kGone);
+  EXPECT_EQ(AllEvents().back().type(), "resident.erased");
+}
+
+}  // namespace
+}  // namespace cityid

@@ -12,17 +12,19 @@
 #include "api/metrics.h"
 #include "api/router.h"
 #include "ledger/ledger.h"
+#include "tools/backup_service.h"
 #include "tools/bootstrap.h"
 #include "tools/commands.h"
+#include "tools/erasure_journal.h"
 #include "tools/event_sources.h"
 #include "tools/kafka_ledger.h"
 #include "tools/ledger_integrity.h"
+#include "tools/ledger_options.h"
 #include "tools/logging.h"
 #include "tools/policy_config.h"
 #include "tools/service.h"
 
 namespace cityid {
-namespace {
 
 Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
   const DataLayout layout = LayoutFor(config);
@@ -67,6 +69,8 @@ Result<LedgerOptions> LedgerOptionsFrom(const Config& config) {
   o.storage.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
   return o;
 }
+
+namespace {
 
 // Kafka mode settings: the shared kafka.* keys (tools/event_sources.h) plus
 // the ledger's own timeouts and reconciliation depth (docs/KAFKA.md).
@@ -148,6 +152,20 @@ int Run(const CommonFlags& flags) {
   Metrics metrics;
   LedgerWriteMetrics write_metrics(metrics);
   options->extensions.push_back(&write_metrics);
+  // Backups and the erasure journal (SPEC §14, tools/backup_service.h).
+  auto keep_days = config->GetInt("backup.keep_days");
+  if (!keep_days.ok()) return Fail(keep_days.status());
+  LedgerBackupService backups(options->data_dir, static_cast<int>(*keep_days));
+  options->extensions.push_back(&backups);
+  ErasureJournal journal(ErasureJournalPath(*config));
+  if (IsInsideDirectory(journal.path(), options->data_dir))
+    return Fail(
+        InvalidArgument("backup.journal must lie outside the data "
+                        "directory, or backups would carry it"));
+  if (Status s = journal.CreateIfMissing(); !s.ok()) return Fail(s);
+  options->on_erased = [&journal](const std::vector<std::string>& ids) {
+    return journal.Append(ids);
+  };
   auto ledger = OpenLedger(*config, *options);
   if (!ledger.ok()) return Fail(ledger.status());
   if (Status s = (*integrity)->Start(); !s.ok()) return Fail(s);
@@ -157,6 +175,8 @@ int Run(const CommonFlags& flags) {
   Router router(&metrics);
   RegisterLedgerRoutes(router, **ledger, *tokens, metrics);
   (*integrity)->RegisterRoutes(router);
+  BackupRoutes backup_routes(backups.Runner());  // outlives the server
+  backup_routes.Register(router, *tokens);
   auto server_options = ServerOptions(*config, "ledger.port");
   if (!server_options.ok()) return Fail(server_options.status());
   HttpServer server(*server_options, router.AsHandler());

@@ -21,6 +21,7 @@ void AddKeysCommand(CLI::App* app);
 void AddTokensCommand(CLI::App* app);
 void AddDemoCommand(CLI::App* app);
 void AddRestoreCommand(CLI::App* app);
+void AddBackupCommand(CLI::App* app);
 void AddLoadgenCommand(CLI::App* app);
 void AddBenchCommand(CLI::App* app);
 

@@ -40,6 +40,8 @@ const std::map<std::string, std::string>& Defaults() {
       {"status_list.size", "131072"},
       {"retention.days", "0"},  // 0: no automatic erasure
       {"retention.sweep_interval_s", "600"},
+      {"backup.keep_days", "35"},  // cityid backup prunes older backups
+      {"backup.journal", ""},      // default: <data>.erasures (SPEC §14)
       {"stats.k", "10"},
       {"kafka.bootstrap", ""},
       {"kafka.topic_prefix", "cityid."},

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   cityid::AddDemoCommand(&app);
   cityid::AddVerifyCommand(&app);
   cityid::AddRestoreCommand(&app);
+  cityid::AddBackupCommand(&app);
   cityid::AddLoadgenCommand(&app);
   cityid::AddBenchCommand(&app);
   try {
