@@ -1,7 +1,7 @@
 // Kafka-mode services with no broker to talk to (bootstrap: a loopback port
 // bound but not listening): librdkafka's complaints reach the output as JSON
-// log lines through the log bridge (stream/kafka/kafka_log.h), never as librdkafka's
-// own raw
+// log lines through the log bridge (stream/kafka/kafka_log.h), never as
+// librdkafka's own raw
 // "%3|<time>|FAC|name| ..." lines, and are collapsed rather than repeated
 // on every reconnect attempt.
 #include <arpa/inet.h>

@@ -5,8 +5,8 @@
 #include <charconv>
 
 #include "base/clock.h"
-#include "stream/kafka/kafka_log.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_log.h"
 
 namespace cityid {
 namespace {

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <random>
 
-#include "stream/kafka/kafka_log.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_log.h"
 
 namespace cityid::testing {
 namespace {

@@ -14,13 +14,13 @@
 #include "base/bytes.h"
 #include "ledger/integrity/merkle.h"
 #include "ledger/kafka/kafka_admin.h"
-#include "stream/kafka/kafka_log.h"
 #include "projections/status_list/compact_list.h"
 #include "projections/status_list/rice_set.h"
 #include "projections/status_list/status_list_jwt.h"
 #include "projections/status_list/test_util.h"
 #include "projections/status_list/verifier.h"
 #include "schemas/event_codec.h"
+#include "stream/kafka/kafka_log.h"
 
 namespace cityid::bench {
 namespace {
